@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The project's two entry points, each of which sets up (or reuses) .venv first:
+#   ./run.sh build   train or reuse every run, render results and figures into docs/, build the site
+#   ./run.sh test    run the whole test suite (installs Chromium for the browser test when missing)
+set -euo pipefail
+cd "$(dirname "$0")"
+export NO_MKDOCS_2_WARNING=1  # Material's end-of-life banner, printed on every mkdocs call otherwise
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+VENV=.venv
+STAMP=$VENV/.installed
+
+setup() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo "creating $VENV with $("$PYTHON" --version)"
+        "$PYTHON" -m venv "$VENV"
+    fi
+    # Reinstall only when the pinned dependencies changed since the last install.
+    if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -e ".[site,test]"
+        touch "$STAMP"
+    fi
+}
+
+chromium() {
+    command -v chromium >/dev/null && return
+    echo "installing Debian's chromium for the browser tests"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
+case "${1:-}" in
+    build)
+        setup
+        "$VENV/bin/python" build_figures.py "${@:2}"
+        "$VENV/bin/mkdocs" build --strict
+        echo "site built in site/; browse it with: $VENV/bin/mkdocs serve  (then open http://127.0.0.1:8000)"
+        ;;
+    test)
+        setup
+        chromium
+        "$VENV/bin/python" -m pytest "${@:2}"
+        ;;
+    *)
+        echo "usage: ./run.sh build [build_figures.py flags] | ./run.sh test [pytest flags]" >&2
+        exit 2
+        ;;
+esac

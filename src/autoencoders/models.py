@@ -1,0 +1,156 @@
+"""The four autoencoders of the series, written to be read top to bottom.
+
+Every model maps a batch of MNIST images of shape (B, 1, 28, 28), pixels in [0, 1],
+to a reconstruction of the same shape, through a code z of `latent_dim` numbers:
+
+    encode: image -> z        decode: z -> image        forward = decode(encode(.))
+
+Each model also knows its own training objective (`training_loss`), so a single
+training loop serves all four. The sections between `--8<--` markers are what
+Part 2 of the site includes, so the page always shows this exact code.
+"""
+
+# --8<-- [start:imports]
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+IMAGE_SIDE = 28
+N_PIXELS = IMAGE_SIDE * IMAGE_SIDE  # n = 784 inputs per image
+# --8<-- [end:imports]
+
+
+# --8<-- [start:base]
+class Autoencoder(nn.Module):
+    """What all four variants share: z = encoder(x), x_hat = decoder(z), and MSE as the objective.
+
+    A subclass only has to build `self.encoder` and `self.decoder`.
+    """
+
+    encoder: nn.Module
+    decoder: nn.Module
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+    def training_loss(self, x: torch.Tensor) -> torch.Tensor:
+        # Mean squared error, averaged over pixels and over the batch.
+        return F.mse_loss(self(x), x)
+# --8<-- [end:base]
+
+
+# --8<-- [start:vanilla]
+class VanillaAutoencoder(Autoencoder):
+    """Fully connected: 784 -> 512 -> 256 -> d -> 256 -> 512 -> 784."""
+
+    def __init__(self, latent_dim: int):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = nn.Sequential(
+            nn.Flatten(),  # (B, 1, 28, 28) -> (B, 784)
+            nn.Linear(N_PIXELS, 512),
+            nn.ReLU(),
+            nn.Linear(512, 256),
+            nn.ReLU(),
+            nn.Linear(256, latent_dim),  # no activation: z may take any real value
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 256),
+            nn.ReLU(),
+            nn.Linear(256, 512),
+            nn.ReLU(),
+            nn.Linear(512, N_PIXELS),
+            nn.Sigmoid(),  # pixels live in [0, 1], and so must the reconstruction
+            nn.Unflatten(1, (1, IMAGE_SIDE, IMAGE_SIDE)),
+        )
+# --8<-- [end:vanilla]
+
+
+# --8<-- [start:noise]
+def add_noise(x: torch.Tensor, std: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Corrupt images with Gaussian noise, then clip back to the valid pixel range."""
+    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    return (x + std * noise).clamp(0.0, 1.0)
+# --8<-- [end:noise]
+
+
+# --8<-- [start:denoising]
+class DenoisingAutoencoder(VanillaAutoencoder):
+    """The vanilla network, trained to undo noise it never sees at evaluation time."""
+
+    def __init__(self, latent_dim: int, noise_std: float = 0.3):
+        super().__init__(latent_dim)
+        self.noise_std = noise_std
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            x = add_noise(x, self.noise_std)  # fresh noise on every forward pass
+        return self.decode(self.encode(x))
+
+    # training_loss is inherited unchanged: F.mse_loss(self(x), x) compares the
+    # reconstruction of the *noisy* input with the *clean* image x.
+# --8<-- [end:denoising]
+
+
+# --8<-- [start:sparse]
+class SparseAutoencoder(VanillaAutoencoder):
+    """The vanilla network plus an L1 penalty that pushes most code units to zero."""
+
+    def __init__(self, latent_dim: int, sparsity_weight: float = 1e-3):
+        super().__init__(latent_dim)
+        self.sparsity_weight = sparsity_weight  # lambda
+
+    def training_loss(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.encode(x)
+        reconstruction = F.mse_loss(self.decode(z), x)
+        # mean |z_k| over the batch *and* over the d units, matching Part 1's formula.
+        penalty = z.abs().mean()
+        return reconstruction + self.sparsity_weight * penalty
+# --8<-- [end:sparse]
+
+
+# --8<-- [start:conv]
+class ConvAutoencoder(Autoencoder):
+    """Convolutional: two stride-2 convolutions down to 32x7x7, a linear map to z, and back."""
+
+    def __init__(self, latent_dim: int):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # 28x28 -> 14x14
+            nn.ReLU(),
+            nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1),  # 14x14 -> 7x7
+            nn.ReLU(),
+            nn.Flatten(),  # 32 * 7 * 7 = 1568 features
+            nn.Linear(32 * 7 * 7, latent_dim),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 32 * 7 * 7),
+            nn.Unflatten(1, (32, 7, 7)),
+            # output_padding=1 resolves the ambiguity of a stride-2 transpose: 7 -> 14, not 13.
+            nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1, output_padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(16, 1, kernel_size=3, stride=2, padding=1, output_padding=1),  # 14 -> 28
+            nn.Sigmoid(),
+        )
+# --8<-- [end:conv]
+
+
+# --8<-- [start:registry]
+VARIANTS: dict[str, type[Autoencoder]] = {
+    "vanilla": VanillaAutoencoder,
+    "denoising": DenoisingAutoencoder,
+    "sparse": SparseAutoencoder,
+    "conv": ConvAutoencoder,
+}
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+# --8<-- [end:registry]

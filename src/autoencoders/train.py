@@ -1,0 +1,108 @@
+"""One training loop for all four variants, and the measurements taken after training."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from .data import MNIST, training_subset
+from .experiments import RunConfig
+from .models import Autoencoder, add_noise, count_parameters
+
+# The noisy test inputs are the same for every run: their noise has its own fixed seed.
+TEST_NOISE_SEED = 2026
+EVAL_BATCH = 2_000
+# |z| below this, relative to the largest activations of the run (99th percentile of |z|),
+# counts as "near zero". Relative, because the L1 penalty can shrink the whole code's scale.
+NEAR_ZERO_RELATIVE = 0.05
+
+
+@dataclass
+class RunResult:
+    """What one run produced: the trained model and its measurements."""
+
+    config: RunConfig
+    model: Autoencoder
+    metrics: dict = field(default_factory=dict)
+
+
+# --8<-- [start:train-loop]
+def train(config: RunConfig, data: MNIST, on_epoch: Callable[[int, float], None] | None = None) -> RunResult:
+    """Train `config` from scratch; return the model with its loss history and test metrics."""
+    torch.manual_seed(config.seed)  # initial weights and the denoiser's noise
+    images = training_subset(data, config.train_size, config.seed)
+    model = config.build_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=True)  # one kernel per step
+    order = torch.Generator().manual_seed(config.seed)  # batch order, reshuffled every epoch
+
+    history = []
+    started = time.perf_counter()
+    model.train()
+    for epoch in range(config.epochs):
+        permutation = torch.randperm(len(images), generator=order)
+        total, batches = torch.zeros(()), 0
+        for start in range(0, len(images), config.batch_size):
+            batch = images[permutation[start:start + config.batch_size]]
+            loss = model.training_loss(batch)  # train mode: noisy inputs, L1 term included
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach()
+            batches += 1
+        # "Final loss" as the series defines it: the mean of the batch losses of an epoch.
+        history.append(total.item() / batches)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, history[-1])
+    train_seconds = time.perf_counter() - started
+
+    metrics = {
+        "parameters": count_parameters(model),
+        "history": history,
+        "final_loss": history[-1],
+        **evaluate(model, config, data),
+        "train_seconds": train_seconds,
+    }
+    return RunResult(config, model, metrics)
+# --8<-- [end:train-loop]
+
+
+# --8<-- [start:evaluate]
+@torch.no_grad()
+def evaluate(model: Autoencoder, config: RunConfig, data: MNIST) -> dict:
+    """Held-out measurements, in eval mode: no training noise, no L1 term, just reconstruction."""
+    model.eval()
+    clean = data.test_images[:config.test_size]
+    noisy = add_noise(clean, config.noise_std, torch.Generator().manual_seed(TEST_NOISE_SEED))
+    codes, clean_error, noisy_error = [], 0.0, 0.0
+    for start in range(0, len(clean), EVAL_BATCH):
+        x, x_noisy = clean[start:start + EVAL_BATCH], noisy[start:start + EVAL_BATCH]
+        z = model.encode(x)
+        codes.append(z)
+        clean_error += F.mse_loss(model.decode(z), x, reduction="sum").item()
+        # Noisy input, clean target: what a denoiser is for, measured for every model alike.
+        noisy_error += F.mse_loss(model(x_noisy), x, reduction="sum").item()
+    z = torch.cat(codes)
+    return {
+        "test_mse": clean_error / clean.numel(),
+        "test_mse_noisy": noisy_error / clean.numel(),
+        "latent": latent_statistics(z, data.test_labels[:config.test_size]),
+    }
+
+
+def latent_statistics(z: torch.Tensor, labels: torch.Tensor) -> dict:
+    """How much of the code is in use: the numbers the sparsity figure and table report."""
+    magnitude = z.abs()
+    scale = torch.quantile(magnitude.flatten().double(), 0.99).item()
+    per_class = torch.stack([magnitude[labels == c].mean(0) for c in range(10) if (labels == c).any()])
+    return {
+        "abs_mean": magnitude.mean().item(),
+        "abs_p99": scale,
+        "near_zero_fraction": (magnitude < NEAR_ZERO_RELATIVE * scale).double().mean().item(),
+        "unit_abs_mean": magnitude.mean(0).tolist(),
+        "class_unit_abs_mean": per_class.tolist(),
+    }
+# --8<-- [end:evaluate]
