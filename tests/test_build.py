@@ -1,0 +1,155 @@
+"""build_figures.py end to end: a tiny complete build, the cache in action, --check, and bad input."""
+
+import json
+import time
+
+import pytest
+
+from conftest import REPO, run_cli, smoke_args
+
+
+def snapshot(root):
+    """Every output file with its bytes and modification time."""
+    return {p.relative_to(root): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------- a complete tiny build
+
+def test_smoke_build_writes_every_output(smoke_build):
+    out = smoke_build / "out"
+    results = json.loads((out / "results" / "results.json").read_text())
+    runs = {r["run_id"]: r for r in results["runs"]}
+    assert len(runs) == 2 * 5 + 4  # two seeds of five configurations, plus the sweep's other four widths
+    for run in runs.values():
+        for field in ("name", "variant", "latent_dim", "seed", "epochs", "final_loss", "test_mse",
+                      "test_mse_noisy", "train_seconds", "cache_hit", "key"):
+            assert field in run, field
+        assert len(run["history"]) == run["epochs"] == 2
+        assert run["final_loss"] == run["history"][-1]
+    prov = results["provenance"]
+    for field in ("commit", "dirty", "source_hash", "dataset_checksum", "versions", "seeds"):
+        assert field in prov
+    assert set(prov["versions"]) >= {"torch", "numpy", "torchvision", "matplotlib"}
+    table = (out / "results" / "table.md").read_text()
+    assert "| Vanilla, d = 2 |" in table and "0.0401" in table  # published value beside ours
+    numbers = json.loads((out / "results" / "numbers.json").read_text())
+    assert numbers["vanilla-d2.final_loss.published"] == "0.0401"
+    manifest = json.loads((out / "results" / "figures.json").read_text())
+    assert manifest and all((out / e["png"]).is_file() for e in manifest.values())
+
+
+def test_second_build_trains_nothing_and_changes_no_byte(smoke_build):
+    out, cache = smoke_build / "out", smoke_build / "cache"
+    before = snapshot(out)
+    started = time.perf_counter()
+    done = run_cli(*smoke_args(out, cache))
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    assert "trained 0 runs" in done.stdout and "rendered 0 figures" in done.stdout and "wrote 0 files" in done.stdout
+    assert snapshot(out) == before
+    assert elapsed < 10, f"a rebuild with nothing to do took {elapsed:.1f} s"
+
+
+def test_progress_shows_cache_hits_and_a_timing_summary(smoke_build):
+    done = run_cli(*[a for a in smoke_args(smoke_build / "out", smoke_build / "cache") if a != "--quiet"])
+    assert done.returncode == 0
+    assert "cached   vanilla-d2-s0" in done.stderr
+    assert "figure   latent-map: up to date" in done.stderr
+    assert done.stdout.splitlines()[-1].startswith("time: runs")
+
+
+# ---------------------------------------------------------------- what invalidates what
+
+def build_in(checkout, tmp_path):
+    return run_cli(*smoke_args(tmp_path / "out", tmp_path / "cache"), cwd=checkout)
+
+
+def test_editing_a_figure_recipe_rerenders_only_that_figure(checkout, tmp_path):
+    assert build_in(checkout, tmp_path).returncode == 0
+    recipe = checkout / "figures" / "latent_map.py"
+    recipe.write_text(recipe.read_text() + "\n# an edit\n")
+    started = time.perf_counter()
+    done = build_in(checkout, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "trained 0 runs" in done.stdout and "rendered 1 figures" in done.stdout
+    assert time.perf_counter() - started < 10
+
+
+def test_editing_docs_retrains_nothing(checkout, tmp_path):
+    assert build_in(checkout, tmp_path).returncode == 0
+    (checkout / "docs" / "index.md").write_text("# edited\n")
+    done = build_in(checkout, tmp_path)
+    assert "trained 0 runs" in done.stdout and "rendered 0 figures" in done.stdout
+
+
+def test_editing_code_a_run_imports_retrains_it(checkout, tmp_path):
+    assert build_in(checkout, tmp_path).returncode == 0
+    train = checkout / "src" / "autoencoders" / "train.py"
+    train.write_text(train.read_text() + "\n# an edit\n")
+    done = build_in(checkout, tmp_path)
+    assert done.returncode == 0
+    assert "trained 14 runs" in done.stdout
+
+
+def test_force_retrains_and_only_limits_it(smoke_build, tmp_path):
+    args = smoke_args(tmp_path / "out", smoke_build / "cache")
+    done = run_cli(*args, "--force", "--only", "conv-d32")
+    assert done.returncode == 0, done.stderr
+    assert "trained 2 runs" in done.stdout  # conv-d32 at seeds 0 and 1
+
+
+def test_only_a_figure_rerenders_it_without_training(smoke_build, tmp_path):
+    done = run_cli(*smoke_args(tmp_path / "out", smoke_build / "cache"), "--only", "latent-map")
+    assert done.returncode == 0, done.stderr
+    assert "trained 0 runs" in done.stdout and "rendered 1 figures" in done.stdout
+
+
+def test_only_refuses_to_train_what_it_was_not_asked_for(tmp_path, mnist):
+    done = run_cli(*smoke_args(tmp_path / "out", tmp_path / "empty-cache"), "--only", "latent-map")
+    assert done.returncode == 1
+    assert "is not in the cache" in done.stderr
+
+
+# ---------------------------------------------------------------- --check
+
+def test_check_passes_on_the_committed_outputs():
+    done = run_cli("--check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "up to date" in done.stdout
+
+
+def test_check_fails_after_a_change_to_the_models(checkout):
+    assert run_cli("--check", cwd=checkout).returncode == 0
+    models = checkout / "src" / "autoencoders" / "models.py"
+    models.write_text(models.read_text().replace("nn.Linear(512, 256)", "nn.Linear(512, 255)", 1))
+    done = run_cli("--check", cwd=checkout)
+    assert done.returncode == 1
+    assert "stale: run vanilla-d2-s0" in done.stdout
+
+
+def test_check_fails_when_a_figure_or_table_is_edited(checkout):
+    (checkout / "docs" / "results" / "table.md").write_text("| hand-edited |\n")
+    png = next((checkout / "docs" / "figures").glob("*.png"))
+    png.write_bytes(png.read_bytes()[:-10])
+    done = run_cli("--check", cwd=checkout)
+    assert done.returncode == 1
+    assert "table.md does not match results.json" in done.stdout
+    assert f"figure {png.stem}:" in done.stdout
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("args, message", [
+    (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    (["--epochs", "-3"], "argument --epochs: expected a whole number >= 0, got '-3'"),
+    (["--epochs", "zero"], "argument --epochs: expected a whole number >= 0, got 'zero'"),
+    (["--subset", "0"], "argument --subset: expected a whole number >= 1, got 0"),
+    (["--seeds", "1,1"], "argument --seeds: expected distinct comma-separated seeds"),
+    (["--only", "vanilla-d3"], "--only: unknown name 'vanilla-d3'"),
+])
+def test_bad_input_gets_one_line_and_exit_status_2(args, message, tmp_path):
+    done = run_cli(*args, "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], done.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()

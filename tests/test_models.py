@@ -1,0 +1,79 @@
+"""The four architectures: sizes, shapes and training objectives as the series specifies them."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autoencoders.experiments import CONFIGURATIONS
+from autoencoders.models import (ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder, VanillaAutoencoder,
+                                 add_noise, count_parameters)
+
+
+@pytest.mark.parametrize("model, expected", [
+    (VanillaAutoencoder(2), 1_068_306),
+    (VanillaAutoencoder(32), 1_083_696),
+    (DenoisingAutoencoder(32), 1_083_696),
+    (SparseAutoencoder(32), 1_083_696),
+    (ConvAutoencoder(32), 111_521),
+])
+def test_parameter_counts_match_the_series(model, expected):
+    assert count_parameters(model) == expected
+
+
+def test_first_conv_layer_has_160_parameters():
+    # The original text says 144; 16 filters of 3x3 weights plus 16 biases make 160.
+    assert count_parameters(ConvAutoencoder(32).encoder[0]) == 160
+
+
+@pytest.mark.parametrize("config", CONFIGURATIONS, ids=lambda c: c.name)
+def test_shapes_and_output_range(config):
+    torch.manual_seed(0)
+    model = config.build_model().eval()
+    x = torch.rand(5, 1, 28, 28)
+    z = model.encode(x)
+    assert z.shape == (5, config.latent_dim)
+    x_hat = model(x)
+    assert x_hat.shape == x.shape
+    assert 0.0 <= x_hat.min() and x_hat.max() <= 1.0
+
+
+def test_conv_feature_maps_halve_then_double():
+    model = ConvAutoencoder(32)
+    x = torch.rand(2, 1, 28, 28)
+    assert model.encoder[:2](x).shape == (2, 16, 14, 14)
+    assert model.encoder[:4](x).shape == (2, 32, 7, 7)
+    assert model.decoder[:3](torch.zeros(2, 32)).shape == (2, 16, 14, 14)
+
+
+def test_denoiser_adds_fresh_noise_only_in_training_mode():
+    torch.manual_seed(0)
+    model = DenoisingAutoencoder(32)
+    x = torch.rand(4, 1, 28, 28)
+    model.eval()
+    assert torch.equal(model(x), model(x))  # evaluation sees the input unchanged
+    assert torch.allclose(model(x), model.decode(model.encode(x)))
+    model.train()
+    assert not torch.equal(model(x), model(x))  # new noise on every pass
+
+
+def test_noise_is_clipped_to_the_pixel_range():
+    x = torch.full((1000,), 0.5)
+    noisy = add_noise(x, 3.0, torch.Generator().manual_seed(0))
+    assert noisy.min() == 0.0 and noisy.max() == 1.0
+    assert torch.equal(noisy, add_noise(x, 3.0, torch.Generator().manual_seed(0)))
+
+
+def test_sparse_loss_is_mse_plus_lambda_times_mean_abs_code():
+    torch.manual_seed(0)
+    model = SparseAutoencoder(32, sparsity_weight=1e-3)
+    x = torch.rand(8, 1, 28, 28)
+    z = model.encode(x)
+    expected = F.mse_loss(model.decode(z), x) + 1e-3 * z.abs().sum() / z.numel()
+    assert torch.allclose(model.training_loss(x), expected)
+
+
+def test_plain_variants_train_on_mse():
+    torch.manual_seed(0)
+    x = torch.rand(8, 1, 28, 28)
+    for model in (VanillaAutoencoder(32), ConvAutoencoder(32)):
+        assert torch.allclose(model.training_loss(x), ((model(x) - x) ** 2).mean())
