@@ -121,6 +121,9 @@ class RunCache:
             if entry.is_dir() and (entry / "result.json").exists():
                 return  # a concurrent build won the rename; its entry is complete
             raise CacheError(f"cannot write the cache at {self.root}: {error.strerror or error}") from None
+        except BaseException:  # Ctrl-C mid-store: the half-built directory never becomes an entry
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
     def _discard(self, entry: Path) -> None:
         trash = entry.with_name(f".trash-{entry.name}-{uuid.uuid4().hex[:8]}")

@@ -55,6 +55,9 @@ def write_if_changed(path: Path, payload: bytes, same: callable = None) -> bool:
     except OSError as error:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:  # Ctrl-C mid-write: leave no partial temporary file behind
+        tmp.unlink(missing_ok=True)
+        raise
     return True
 
 

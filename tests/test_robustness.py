@@ -1,0 +1,115 @@
+"""Faults: Ctrl-C at any moment, two builds at once, an output directory that is read-only or full."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, run_cli, smoke_args
+
+
+def snapshot(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def assert_complete(root):
+    """Every output parses (JSON) or decodes (PNG) and no temporary file is left behind."""
+    import matplotlib.image
+
+    for path in root.rglob("*"):
+        assert ".tmp" not in path.name, f"left behind: {path}"
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".png":
+            assert matplotlib.image.imread(path).size > 0
+
+
+def test_ctrl_c_at_any_moment_leaves_old_or_new_files_and_the_next_run_continues(tmp_path, mnist):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    old_args = smoke_args(out, cache)
+    new_args = [a if a != "2" else "3" for a in old_args]  # --epochs 3: every run and output changes
+    assert run_cli(*old_args).returncode == 0
+    old = snapshot(out)
+
+    seen = []
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    for delay in (1.0, 2.5, 4.0, 5.5, 7.0, 9.0):
+        build = subprocess.Popen([sys.executable, str(REPO / "build_figures.py"), *new_args], cwd=REPO, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        build.send_signal(signal.SIGINT)
+        _, stderr = build.communicate(timeout=120)
+        assert build.returncode in (0, 130), stderr
+        if build.returncode == 130:
+            assert "interrupted" in stderr
+        assert_complete(out)
+        seen.append(snapshot(out))
+
+    done = run_cli(*new_args)
+    assert done.returncode == 0, done.stderr
+    new = snapshot(out)
+    assert_complete(out)
+    for state in seen:
+        for name, payload in state.items():
+            assert payload in (old.get(name), new.get(name)), f"{name} is neither the old nor the new file"
+    assert run_cli("--check", *new_args[1:]).returncode == 0  # the continued build is complete and fresh
+
+
+def test_two_builds_at_once_share_the_cache_safely(tmp_path, mnist):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    builds = [subprocess.Popen([sys.executable, str(REPO / "build_figures.py"),
+                                *smoke_args(tmp_path / f"out{i}", cache)], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in (1, 2)]
+    for build in builds:
+        _, stderr = build.communicate(timeout=300)
+        assert build.returncode == 0, stderr
+    # Both outputs are complete and agree byte for byte on everything that describes the results.
+    one, two = snapshot(tmp_path / "out1"), snapshot(tmp_path / "out2")
+    assert one.keys() == two.keys()
+    for name in one:
+        if name.name != "results.json" and name.name != "numbers.json":  # wall times differ
+            assert one[name] == two[name], name
+    # Every cache entry is whole: a third build reuses all of them.
+    done = run_cli(*smoke_args(tmp_path / "out3", cache))
+    assert "trained 0 runs" in done.stdout, done.stdout + done.stderr
+    assert not list((cache / "runs").glob(".tmp-*"))
+
+
+def run_with_tmpfs(options: str, out, cache):
+    """Run a build whose output directory is a fresh tmpfs mount (in a private mount namespace)."""
+    command = " ".join([sys.executable, str(REPO / "build_figures.py"), *map(str, smoke_args(out, cache))])
+    script = f"mount -t tmpfs -o {options} tmpfs {out} && exec {command}"
+    return subprocess.run(["unshare", "--map-root-user", "--mount", "sh", "-c", script], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory, mnist):
+    root = tmp_path_factory.mktemp("warm")
+    assert run_cli(*smoke_args(root / "out", root / "cache")).returncode == 0
+    return root / "cache"
+
+
+def test_a_read_only_output_directory_is_a_clear_error(tmp_path, warm_cache):
+    out = tmp_path / "out"
+    out.mkdir()
+    done = run_with_tmpfs("ro", out, warm_cache)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write" in lines[0] and "Read-only file system" in lines[0]
+
+
+def test_a_full_output_directory_is_a_clear_error_and_leaves_no_partial_file(tmp_path, warm_cache):
+    out = tmp_path / "out"
+    out.mkdir()
+    # Room for the directories and a few small files, not for results.json.
+    script_out = run_with_tmpfs("size=24k", out, warm_cache)
+    assert script_out.returncode == 1, script_out.stderr
+    lines = script_out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write" in lines[0] and "No space left on device" in lines[0]
