@@ -1,4 +1,5 @@
-"""Shared look of every figure: sizes for the content column, an opaque background, safe colours.
+"""Shared look of every figure: sizes for the content column, an opaque background, safe colours,
+and the few plotting helpers that more than one recipe uses.
 
 Part of every figure's cache key: editing this file re-renders all figures (and nothing else).
 """
@@ -7,6 +8,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator  # noqa: E402
 
 # Paul Tol's "muted" scheme (distinguishable with the common colour-vision deficiencies) plus its
 # pale grey, for the ten digit classes.
@@ -28,6 +33,8 @@ CONFIG_LABELS = {
     "conv-d32": "Convolutional, d = 32",
 }
 FIVE = tuple(CONFIG_LABELS)
+CONFIG_PROSE = {name: label.replace(",", "").lower() for name, label in CONFIG_LABELS.items()}  # "vanilla d = 2"
+REFERENCE_COLOUR = "#333333"  # published values and closed-form baselines (PCA)
 
 COLUMN_WIDTH = 7.2  # inches; at 150 dpi about 1080 px, sharp in a ~750 px column on a HiDPI laptop
 BACKGROUND = "white"  # opaque, so the figure reads the same on Material's light and dark pages
@@ -51,9 +58,18 @@ def figure(height: float, width: float = COLUMN_WIDTH, **kwargs):
     return plt.figure(figsize=(width, height), layout="constrained", **kwargs)
 
 
+def text_colour(background: str) -> str:
+    """Black or white, whichever contrasts more with `background` (WCAG relative luminance)."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(background)]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "black" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "white"
+
+
+# ---------------------------------------------------------------- digits
+
 def show_digit(ax, image, title: str | None = None, fontsize: float = 7) -> None:
     """One 28x28 image, black ink on white like the page, no axes."""
-    ax.imshow(image.reshape(28, 28), cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.imshow(np.asarray(image).reshape(28, 28), cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
@@ -63,5 +79,74 @@ def show_digit(ax, image, title: str | None = None, fontsize: float = 7) -> None
 
 
 def one_per_class(labels, count: int = 10) -> list[int]:
-    """Indices of the first test image of each digit class 0..count-1: the same digits in every figure."""
-    return [int((labels == digit).nonzero()[0]) for digit in range(count)]
+    """Indices of the first test image of each digit class 0..count-1: the same digits in every figure.
+
+    Classes absent from `labels` (tiny smoke builds) are skipped.
+    """
+    return [int((labels == digit).nonzero()[0, 0]) for digit in range(count) if (labels == digit).any()]
+
+
+def digit_rows(fig, rows, labels, notes=None) -> None:
+    """A grid of digits, one row per entry of `rows` (each (n, ...) images) with its label on the left.
+
+    `notes`, if given, holds per row a list of short strings (or None) printed under each image.
+    """
+    axes = np.atleast_2d(fig.subplots(len(rows), len(rows[0]), squeeze=False))
+    for r, (images, label) in enumerate(zip(rows, labels)):
+        for c, image in enumerate(images):
+            ax = axes[r, c]
+            show_digit(ax, image)
+            if notes is not None and notes[r] is not None:
+                ax.set_xlabel(notes[r][c], fontsize=6.5, labelpad=1.5)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8, labelpad=6)
+
+
+def pixel_mse(images, reference) -> np.ndarray:
+    """Mean squared error per image, averaged over its pixels (the convention of the training loss)."""
+    a, b = np.asarray(images, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    return ((a - b) ** 2).reshape(len(a), -1).mean(1)
+
+
+@torch.no_grad()
+def reconstruct(model, images: torch.Tensor, batch: int = 2_000) -> torch.Tensor:
+    """The model's output for `images`, in evaluation mode and in batches."""
+    model.eval()
+    return torch.cat([model(images[i:i + batch]) for i in range(0, len(images), batch)])
+
+
+@torch.no_grad()
+def encode(model, images: torch.Tensor, batch: int = 2_000) -> np.ndarray:
+    """The codes z of `images`, as a (N, d) array."""
+    model.eval()
+    return torch.cat([model.encode(images[i:i + batch]) for i in range(0, len(images), batch)]).numpy()
+
+
+# ---------------------------------------------------------------- curves
+
+def seed_band(ax, x, curves, colour: str, label: str, **line) -> np.ndarray:
+    """The mean over seeds (rows of `curves`) as a line, their min–max range as a shaded band."""
+    curves = np.asarray(curves, dtype=np.float64)
+    mean = curves.mean(0)
+    ax.fill_between(x, curves.min(0), curves.max(0), color=colour, alpha=0.2, linewidth=0)
+    ax.plot(x, mean, color=colour, label=label, **line)
+    return mean
+
+
+def log_ticks(ax, axis: str, values, base: float = 10) -> None:
+    """A logarithmic `axis` ("x" or "y") with plain-number labels at `values` only."""
+    getattr(ax, f"set_{axis}scale")("log", base=base)
+    target = getattr(ax, f"{axis}axis")
+    target.set_major_locator(FixedLocator(list(values)))
+    target.set_major_formatter(FixedFormatter([f"{v:g}" for v in values]))
+    target.set_minor_locator(NullLocator())
+
+
+def panel_label(ax, letter: str) -> None:
+    """"(a)", "(b)", ... in the top-left corner, outside the plotting area."""
+    ax.set_title(f"({letter})", loc="left", fontsize=10, fontweight="bold")
+
+
+def class_centroids(z: np.ndarray, labels: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The digit classes present in `labels` and the mean code of each, as (classes, (k, d) array)."""
+    digits = [d for d in range(10) if (labels == d).any()]
+    return digits, np.stack([z[labels == d].mean(0) for d in digits])

@@ -1,0 +1,101 @@
+"""Figure 8: test error against input noise for the vanilla and the denoising model (d = 32)."""
+
+import numpy as np
+import torch
+from _style import (CONFIG_COLOURS, CONFIG_LABELS, REFERENCE_COLOUR, figure, log_ticks, pixel_mse, reconstruct,
+                    seed_band)
+
+from autoencoders.models import add_noise
+from autoencoders.outputs import fmt
+from autoencoders.render import Rendered
+from autoencoders.train import TEST_NOISE_SEED
+
+NUMBER = 8
+RUNS = ("vanilla-d32-s*", "denoising-d32-s*")
+PAIR = ("vanilla-d32", "denoising-d32")
+SIGMAS = np.round(np.arange(0, 0.71, 0.1), 2)
+IMAGES = 1_000  # the first test images: stable enough means, and 8 noise levels x 6 models stay cheap
+
+
+def crossover(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
+    """First x where curve b drops below curve a, by linear interpolation of their difference."""
+    gap = b - a
+    for i in np.flatnonzero((gap[:-1] > 0) & (gap[1:] <= 0)):
+        return float(x[i] + (x[i + 1] - x[i]) * gap[i] / (gap[i] - gap[i + 1]))
+    return None
+
+
+def render(ctx) -> Rendered:
+    count = min(IMAGES, ctx.test_size)
+    clean = ctx.test_images[:count]
+    # Same generator seed at every level: one fixed noise pattern, scaled by sigma (as in the evaluation at 0.3).
+    noisy = [add_noise(ctx.test_images, float(s), torch.Generator().manual_seed(TEST_NOISE_SEED))[:count]
+             for s in SIGMAS]
+    batch = torch.cat(noisy)  # every noise level in one pass per model
+    curves = {name: np.array([[pixel_mse(out, clean).mean() for out in reconstruct(r.model, batch).split(count)]
+                              for r in ctx.runs_matching(f"{name}-s*")])
+              for name in PAIR}
+    baseline = np.array([pixel_mse(x, clean).mean() for x in noisy])  # the noisy input itself, untouched
+
+    fig = figure(height=3.8)
+    ax = fig.add_subplot()
+    means = {name: seed_band(ax, SIGMAS, curves[name], CONFIG_COLOURS[name], CONFIG_LABELS[name], marker="o", ms=4)
+             for name in PAIR}
+    ax.plot(SIGMAS[1:], baseline[1:], ":", color=REFERENCE_COLOUR, lw=1.2, label="noisy input itself (no model)")
+    training_sigma = ctx.run(f"{PAIR[1]}-s0").config.noise_std
+    ax.axvline(training_sigma, color="#999999", lw=0.8, ls="--")
+    ax.text(training_sigma, 0.98, f" training noise\n σ = {training_sigma:g}", transform=ax.get_xaxis_transform(),
+            va="top", ha="left", fontsize=7.5, color="#555555")
+    cross = crossover(SIGMAS, means[PAIR[0]], means[PAIR[1]])
+    if cross is not None:
+        level = np.interp(cross, SIGMAS, means[PAIR[0]])
+        ax.plot(cross, level, "o", ms=9, mfc="none", mec="black", mew=1)
+        ax.annotate(f"crossover σ ≈ {cross:.2f}", (cross, level), xytext=(-14, 30), textcoords="offset points",
+                    ha="right", fontsize=8, arrowprops=dict(arrowstyle="-", color="black", lw=0.7))
+    log_ticks(ax, "y", [0.005, 0.01, 0.02, 0.05, 0.1, 0.2])
+    ax.set_xlabel("input noise σ (Gaussian, then clipped to [0, 1])")
+    ax.set_ylabel("test MSE against the clean image")
+    ax.legend(loc="lower right", frameon=False)
+
+    v, d = (means[n] for n in PAIR)
+    seeds = len(curves[PAIR[0]])
+    at_training = int(np.argmin(np.abs(SIGMAS - training_sigma)))
+    clean_cost = d[0] / v[0] - 1
+    gain = 1 - d[at_training] / v[at_training]
+    best = float(SIGMAS[np.argmin(d)])
+    # From the smallest noise on, for how long does the vanilla model's output end further from the clean image
+    # than the noisy input it was given?
+    leading = int(np.cumprod(v[1:] > baseline[1:]).sum())
+    worse_until = float(SIGMAS[leading]) if leading else None
+    numbers = {
+        "fig.noise_sweep.crossover_sigma": f"{cross:.2f}" if cross is not None else "none",
+        "fig.noise_sweep.clean_cost": f"{100 * clean_cost:+.0f}%",
+        "fig.noise_sweep.gain_at_training_sigma": f"{100 * gain:.0f}%",
+        "fig.noise_sweep.denoising_best_sigma": f"{best:g}",
+        "fig.noise_sweep.images": f"{count:,}",
+        "fig.noise_sweep.vanilla_worse_than_input_up_to": f"{worse_until:g}" if worse_until is not None else "none",
+        **{f"fig.noise_sweep.mse_sigma0.{n}": fmt(means[n][0]) for n in PAIR},
+        **{f"fig.noise_sweep.mse_sigma{SIGMAS[-1]:g}.{n}": fmt(means[n][-1]) for n in PAIR},
+    }
+    if cross is None:
+        crossing = "the curves do not cross"
+    elif (d[SIGMAS > cross] < v[SIGMAS > cross]).all():
+        crossing = f"the denoiser is ahead from σ ≈ {cross:.2f} on"
+    else:
+        crossing = f"the denoiser first gets ahead at σ ≈ {cross:.2f}"
+    at_noise = (f"at the training noise σ = {training_sigma:g} the denoiser's error is {abs(100 * gain):.0f}% "
+                f"{'lower' if gain > 0 else 'higher'} than the vanilla model's")
+    alt = (f"Line chart of test error (log scale) against input noise σ from 0 to {SIGMAS[-1]:g}, for the vanilla "
+           f"and the denoising autoencoder (d = 32), means over {seeds} seeds with min–max bands, plus the error of "
+           f"the noisy input itself. On clean inputs the denoiser is {'worse' if clean_cost > 0 else 'better'} "
+           f"({fmt(d[0])} against {fmt(v[0])}); {crossing}; {at_noise}.")
+    caption = (f"Mean squared error against the clean image when the input carries Gaussian noise of standard "
+               f"deviation σ (clipped to [0, 1]), on the first {count:,} test images; one fixed noise pattern "
+               f"(the evaluation's seed) is scaled by σ. Lines: means over {seeds} seeds; bands: lowest to highest "
+               f"seed; dotted: the error of the noisy input left as it is. On clean inputs the denoiser's error is "
+               f"{fmt(d[0])} against {fmt(v[0])} ({100 * clean_cost:+.0f}%); {crossing}; {at_noise}"
+               + (f". The denoiser's own error is lowest at σ = {best:g}, not on the clean inputs it never saw in "
+                  f"training" if best > 0 else "")
+               + (f". From σ = {SIGMAS[1]:g} up to {worse_until:g} the vanilla model's output is further from the "
+                  f"clean image than the noisy input it was given." if worse_until is not None else "."))
+    return Rendered(fig, alt, caption, numbers)
