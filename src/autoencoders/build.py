@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from importlib import metadata
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,14 +239,11 @@ def check(options: Options) -> list[str]:
 # ---------------------------------------------------------------- helpers
 
 def versions() -> dict[str, str]:
-    import matplotlib
-    import numpy
-    import torch
-    import torchvision
+    """Versions of everything that shapes the results (read from metadata: importing torchvision takes a second)."""
+    import torch  # its __version__ names the build (e.g. +cu130), which metadata omits
 
     return {"python": platform.python_version(), "torch": torch.__version__,
-            "torchvision": torchvision.__version__, "numpy": numpy.__version__,
-            "matplotlib": matplotlib.__version__}
+            **{name: metadata.version(name) for name in ("torchvision", "numpy", "matplotlib")}}
 
 
 def _selection(only: tuple[str, ...], configs: list[RunConfig], recipes: list[Recipe]) -> tuple[set, set | None]:
