@@ -94,10 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     except (BuildError, DataError, CacheError, OutputError) as error:
         print(f"build_figures.py: error: {error}", file=sys.stderr)
         return EXIT_FAILURE
-    except KeyboardInterrupt:
-        print("\nbuild_figures.py: interrupted; every file written so far is complete, rerun to continue",
-              file=sys.stderr)
-        return 130
     summarise(report)
     return 0
 
@@ -116,7 +112,7 @@ class ConsoleProgress:
         self._line(f"damaged  {config.run_id}: cache entry rejected ({reason}); retraining")
 
     def training(self, config):
-        if self.quiet:
+        if self.quiet or not sys.stderr.isatty():  # logs get one line per run instead of a bar
             return None
         from tqdm import tqdm
 
@@ -154,4 +150,9 @@ def summarise(report) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # at any moment, imports included: outputs are only ever replaced whole
+        print("\nbuild_figures.py: interrupted; every file written so far is complete, rerun to continue",
+              file=sys.stderr)
+        sys.exit(130)

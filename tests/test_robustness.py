@@ -44,7 +44,9 @@ def test_ctrl_c_at_any_moment_leaves_old_or_new_files_and_the_next_run_continues
         time.sleep(delay)
         build.send_signal(signal.SIGINT)
         _, stderr = build.communicate(timeout=120)
-        assert build.returncode in (0, 130), stderr
+        # 130: interrupted and said so. -SIGINT: the signal landed while the interpreter was already
+        # shutting down after a finished build (Python restores the default handler then).
+        assert build.returncode in (0, 130, -signal.SIGINT), stderr
         if build.returncode == 130:
             assert "interrupted" in stderr
         assert_complete(out)

@@ -1,4 +1,4 @@
-"""Every experiment of the series as plain data: one place to read, one place to change."""
+"""Every experiment of the series as plain data: one place to read and to change."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from .models import VARIANTS, Autoencoder
 # --8<-- [start:config]
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that defines one training run. Its fields, all of them, key the cache."""
+    """Everything that defines one training run. All of its fields key the cache."""
 
     name: str  # e.g. "vanilla-d32": variant and bottleneck width
     variant: str  # a key of models.VARIANTS
     latent_dim: int
-    seed: int = 0  # seeds the training subset, the initial weights, the batch order and the noise
+    seed: int = 0  # seeds the training subset, initial weights, batch order and noise
     epochs: int = 30
     batch_size: int = 128
     learning_rate: float = 1e-3  # Adam, default betas
     train_size: int = 5_000  # images drawn from the 60,000 training images
-    test_size: int = 10_000  # evaluation uses the first `test_size` test images (all of them by default)
-    noise_std: float = 0.3  # denoising: training noise, and the noisy evaluation for every run
+    test_size: int = 10_000  # evaluation uses the first `test_size` test images
+    noise_std: float = 0.3  # the denoiser's training noise; the noisy test for every run
     sparsity_weight: float = 1e-3  # sparse: lambda of the L1 penalty
 
     @property
@@ -32,7 +32,7 @@ class RunConfig:
         if self.variant == "denoising":
             return VARIANTS["denoising"](self.latent_dim, noise_std=self.noise_std)
         if self.variant == "sparse":
-            return VARIANTS["sparse"](self.latent_dim, sparsity_weight=self.sparsity_weight)
+            return VARIANTS["sparse"](self.latent_dim, self.sparsity_weight)
         return VARIANTS[self.variant](self.latent_dim)
 
     def as_dict(self) -> dict:
@@ -41,7 +41,7 @@ class RunConfig:
 
 
 # --8<-- [start:configurations]
-# The five configurations of the published table, with the final training loss it reports.
+# The five configurations of the published table, and the final loss it reports.
 CONFIGURATIONS: tuple[RunConfig, ...] = (
     RunConfig("vanilla-d2", "vanilla", latent_dim=2),
     RunConfig("vanilla-d32", "vanilla", latent_dim=32),
@@ -60,7 +60,9 @@ DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
 
 # The vanilla model at every bottleneck width of the sweep, seed 0 only.
 SWEEP_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64)
-SWEEP: tuple[RunConfig, ...] = tuple(RunConfig(f"vanilla-d{d}", "vanilla", latent_dim=d) for d in SWEEP_DIMS)
+SWEEP: tuple[RunConfig, ...] = tuple(
+    RunConfig(f"vanilla-d{d}", "vanilla", latent_dim=d) for d in SWEEP_DIMS
+)
 # --8<-- [end:configurations]
 
 CONFIG_NAMES: tuple[str, ...] = tuple(dict.fromkeys(c.name for c in CONFIGURATIONS + SWEEP))

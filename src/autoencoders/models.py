@@ -22,7 +22,7 @@ N_PIXELS = IMAGE_SIDE * IMAGE_SIDE  # n = 784 inputs per image
 
 # --8<-- [start:base]
 class Autoencoder(nn.Module):
-    """What all four variants share: z = encoder(x), x_hat = decoder(z), and MSE as the objective.
+    """What all four variants share: z = encoder(x), x_hat = decoder(z), MSE objective.
 
     A subclass only has to build `self.encoder` and `self.decoder`.
     """
@@ -73,7 +73,9 @@ class VanillaAutoencoder(Autoencoder):
 
 
 # --8<-- [start:noise]
-def add_noise(x: torch.Tensor, std: float, generator: torch.Generator | None = None) -> torch.Tensor:
+def add_noise(
+    x: torch.Tensor, std: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Corrupt images with Gaussian noise, then clip back to the valid pixel range."""
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     return (x + std * noise).clamp(0.0, 1.0)
@@ -117,7 +119,7 @@ class SparseAutoencoder(VanillaAutoencoder):
 
 # --8<-- [start:conv]
 class ConvAutoencoder(Autoencoder):
-    """Convolutional: two stride-2 convolutions down to 32x7x7, a linear map to z, and back."""
+    """Two stride-2 convolutions down to 32x7x7, a linear map to z, and back."""
 
     def __init__(self, latent_dim: int):
         super().__init__()
@@ -133,10 +135,10 @@ class ConvAutoencoder(Autoencoder):
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, 32 * 7 * 7),
             nn.Unflatten(1, (32, 7, 7)),
-            # output_padding=1 resolves the ambiguity of a stride-2 transpose: 7 -> 14, not 13.
-            nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1, output_padding=1),
+            # output_padding=1 settles a stride-2 transpose's ambiguity: 7 -> 14, not 13.
+            nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1),
             nn.ReLU(),
-            nn.ConvTranspose2d(16, 1, kernel_size=3, stride=2, padding=1, output_padding=1),  # 14 -> 28
+            nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1),  # 14 -> 28
             nn.Sigmoid(),
         )
 # --8<-- [end:conv]

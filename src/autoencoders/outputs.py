@@ -152,7 +152,8 @@ def fmt(value: float | None, digits: int = 4) -> str:
 
 
 def pm(stats: dict, digits: int = 4) -> str:
-    return f"{stats['mean']:.{digits}f} ± {stats['std']:.{digits}f}"
+    # No-break spaces: "mean ± std" never wraps inside a narrow table cell.
+    return f"{stats['mean']:.{digits}f}\u00a0±\u00a0{stats['std']:.{digits}f}"
 
 
 def table_markdown(results: dict) -> str:

@@ -1,4 +1,4 @@
-"""One training loop for all four variants, and the measurements taken after training."""
+"""One training loop for all four variants, and the measurements taken after it."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from .models import Autoencoder, add_noise, count_parameters
 # The noisy test inputs are the same for every run: their noise has its own fixed seed.
 TEST_NOISE_SEED = 2026
 EVAL_BATCH = 2_000
-# |z| below this, relative to the largest activations of the run (99th percentile of |z|),
-# counts as "near zero". Relative, because the L1 penalty can shrink the whole code's scale.
+# |z| below this fraction of the run's large activations (99th percentile of |z|) counts
+# as "near zero". Relative, because an L1 penalty can shrink the whole code's scale.
 NEAR_ZERO_RELATIVE = 0.05
 
 
@@ -31,13 +31,16 @@ class RunResult:
 
 
 # --8<-- [start:train-loop]
-def train(config: RunConfig, data: MNIST, on_epoch: Callable[[int, float], None] | None = None) -> RunResult:
-    """Train `config` from scratch; return the model with its loss history and test metrics."""
+def train(
+    config: RunConfig, data: MNIST, on_epoch: Callable[[int, float], None] | None = None
+) -> RunResult:
+    """Train `config` from scratch; return the model, its loss history and test metrics."""
     torch.manual_seed(config.seed)  # initial weights and the denoiser's noise
     images = training_subset(data, config.train_size, config.seed)
     model = config.build_model()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=True)  # one kernel per step
-    order = torch.Generator().manual_seed(config.seed)  # batch order, reshuffled every epoch
+    # fused=True: the same Adam update, computed in one kernel per step instead of many.
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=True)
+    order = torch.Generator().manual_seed(config.seed)  # batch order, new every epoch
 
     history = []
     started = time.perf_counter()
@@ -47,13 +50,13 @@ def train(config: RunConfig, data: MNIST, on_epoch: Callable[[int, float], None]
         total, batches = torch.zeros(()), 0
         for start in range(0, len(images), config.batch_size):
             batch = images[permutation[start:start + config.batch_size]]
-            loss = model.training_loss(batch)  # train mode: noisy inputs, L1 term included
+            loss = model.training_loss(batch)  # train mode: noise, L1 term included
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += loss.detach()
             batches += 1
-        # "Final loss" as the series defines it: the mean of the batch losses of an epoch.
+        # "Final loss" as the series defines it: the mean batch loss of an epoch.
         history.append(total.item() / batches)
         if on_epoch is not None:
             on_epoch(epoch + 1, history[-1])
@@ -73,17 +76,18 @@ def train(config: RunConfig, data: MNIST, on_epoch: Callable[[int, float], None]
 # --8<-- [start:evaluate]
 @torch.no_grad()
 def evaluate(model: Autoencoder, config: RunConfig, data: MNIST) -> dict:
-    """Held-out measurements, in eval mode: no training noise, no L1 term, just reconstruction."""
+    """Held-out measurements in eval mode: no training noise, no L1 term."""
     model.eval()
     clean = data.test_images[:config.test_size]
-    noisy = add_noise(clean, config.noise_std, torch.Generator().manual_seed(TEST_NOISE_SEED))
+    generator = torch.Generator().manual_seed(TEST_NOISE_SEED)
+    noisy = add_noise(clean, config.noise_std, generator)
     codes, clean_error, noisy_error = [], 0.0, 0.0
     for start in range(0, len(clean), EVAL_BATCH):
         x, x_noisy = clean[start:start + EVAL_BATCH], noisy[start:start + EVAL_BATCH]
         z = model.encode(x)
         codes.append(z)
         clean_error += F.mse_loss(model.decode(z), x, reduction="sum").item()
-        # Noisy input, clean target: what a denoiser is for, measured for every model alike.
+        # Noisy input, clean target: what a denoiser is for, measured for every model.
         noisy_error += F.mse_loss(model(x_noisy), x, reduction="sum").item()
     z = torch.cat(codes)
     return {
@@ -94,10 +98,11 @@ def evaluate(model: Autoencoder, config: RunConfig, data: MNIST) -> dict:
 
 
 def latent_statistics(z: torch.Tensor, labels: torch.Tensor) -> dict:
-    """How much of the code is in use: the numbers the sparsity figure and table report."""
+    """How much of the code is in use: what the sparsity figure reports."""
     magnitude = z.abs()
     scale = torch.quantile(magnitude.flatten().double(), 0.99).item()
-    per_class = torch.stack([magnitude[labels == c].mean(0) for c in range(10) if (labels == c).any()])
+    classes = [c for c in range(10) if (labels == c).any()]  # tiny smoke runs may miss some
+    per_class = torch.stack([magnitude[labels == c].mean(0) for c in classes])
     return {
         "abs_mean": magnitude.mean().item(),
         "abs_p99": scale,
