@@ -84,9 +84,13 @@ def test_two_builds_at_once_share_the_cache_safely(tmp_path, mnist):
 
 
 def run_with_tmpfs(options: str, out, cache):
-    """Run a build whose output directory is a fresh tmpfs mount (in a private mount namespace)."""
+    """Build into a fresh tmpfs mounted at `out` (in a private mount namespace, so no root needed).
+
+    After the build, every file left in the mount is listed on stdout, prefixed "LEFT ".
+    """
     command = " ".join([sys.executable, str(REPO / "build_figures.py"), *map(str, smoke_args(out, cache))])
-    script = f"mount -t tmpfs -o {options} tmpfs {out} && exec {command}"
+    script = (f"mount -t tmpfs -o {options} tmpfs {out} || exit 99; {command}; status=$?; "
+              f"find {out} -type f -printf 'LEFT %P\\n'; exit $status")
     return subprocess.run(["unshare", "--map-root-user", "--mount", "sh", "-c", script], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
 
@@ -98,20 +102,16 @@ def warm_cache(tmp_path_factory, mnist):
     return root / "cache"
 
 
-def test_a_read_only_output_directory_is_a_clear_error(tmp_path, warm_cache):
+@pytest.mark.parametrize("mount, error", [
+    ("ro", "Read-only file system"),
+    ("size=24k", "No space left on device"),  # room for a few small files, not for results.json
+])
+def test_an_unwritable_output_directory_is_one_clear_error_and_no_partial_file(mount, error, tmp_path, warm_cache):
     out = tmp_path / "out"
     out.mkdir()
-    done = run_with_tmpfs("ro", out, warm_cache)
+    done = run_with_tmpfs(mount, out, warm_cache)
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "cannot write" in lines[0] and "Read-only file system" in lines[0]
-
-
-def test_a_full_output_directory_is_a_clear_error_and_leaves_no_partial_file(tmp_path, warm_cache):
-    out = tmp_path / "out"
-    out.mkdir()
-    # Room for the directories and a few small files, not for results.json.
-    script_out = run_with_tmpfs("size=24k", out, warm_cache)
-    assert script_out.returncode == 1, script_out.stderr
-    lines = script_out.stderr.strip().splitlines()
-    assert len(lines) == 1 and "cannot write" in lines[0] and "No space left on device" in lines[0]
+    assert len(lines) == 1 and "cannot write" in lines[0] and error in lines[0], done.stderr
+    left = [line[5:] for line in done.stdout.splitlines() if line.startswith("LEFT ")]
+    assert not [name for name in left if ".tmp" in name], left  # no temporary file survives
