@@ -6,6 +6,7 @@ One direction only: data -> models -> experiments -> training -> cache -> figure
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -89,44 +90,16 @@ def build(options: Options, progress: Progress | None = None) -> Report:
     selected_runs, selected_figures = _selection(options.only, configs, recipes)
     sources = source_hash()
     keys = {c.run_id: run_key(c, sources) for c in configs}
-    cache = RunCache(options.cache_dir)
-    data_holder: list = []
+    data = functools.cache(lambda: load_mnist(options.cache_dir, options.data_dir))  # only if needed
 
-    def data():
-        if not data_holder:
-            data_holder.append(load_mnist(options.cache_dir, options.data_dir))
-        return data_holder[0]
-
-    # 1. Runs: from the cache when possible, trained otherwise.
-    runs: dict[str, RunResult] = {}
-    hits: dict[str, bool] = {}
-    for config in configs:
-        key = keys[config.run_id]
-        wanted = config.name in selected_runs
-        result = None
-        if not (options.force and wanted):
-            result, damage = cache.load(config, key)
-            if damage:
-                progress.cache_damaged(config, damage)
-        if result is None and not wanted:
-            raise BuildError(f"run {config.run_id} is not in the cache; build it first "
-                             f"(without --only, or with --only {config.name})")
-        if result is None:
-            tick = time.perf_counter()
-            result = train(config, data(), on_epoch=progress.training(config))
-            cache.store(result, key)
-            progress.trained(config, time.perf_counter() - tick)
-            report.trained.append(config.run_id)
-        else:
-            progress.cache_hit(config)
-            report.cached.append(config.run_id)
-        runs[config.run_id], hits[config.run_id] = result, config.run_id in report.cached
+    runs = _train_or_load(configs, keys, selected_runs, options, data, report, progress)
     report.seconds["runs"] = time.perf_counter() - started
 
-    # 2. results.json: rewritten only when the science changed.
+    # results.json is rewritten only when the science changed.
     files = paths(options.out)
-    records = [outputs.run_record(c, keys[c.run_id], runs[c.run_id].metrics, hits[c.run_id]) for c in configs]
     commit, dirty = outputs.git_state(REPO_ROOT)
+    records = [outputs.run_record(c, keys[c.run_id], runs[c.run_id].metrics, c.run_id in report.cached)
+               for c in configs]
     provenance = {
         "commit": commit, "dirty": dirty, "date": outputs.utc_today(),
         "build_seconds": round(time.perf_counter() - started, 1),
@@ -134,57 +107,104 @@ def build(options: Options, progress: Progress | None = None) -> Report:
         "dataset_checksum": DATASET_CHECKSUM, "versions": versions(),
     }
     results = outputs.results_document(records, provenance)
-    if _write(files["results"], json_bytes(results), report, progress, same=outputs.same_results) is False:
+    if not _write(files["results"], json_bytes(results), report, progress, same=outputs.same_results):
         results = json.loads(files["results"].read_text())  # the results of record stay as they were
 
-    # 3. Figures: re-rendered when their recipe, helpers or runs changed.
-    # Entries of recipes that no longer exist are dropped; the others are kept or replaced.
-    manifest = {k: v for k, v in (_read_json(files["figures"]) or {}).items() if k in {r.name for r in recipes}}
     context = FigureContext(results, runs, data)
-    run_ids = [c.run_id for c in configs]
+    manifest = _render_figures(recipes, keys, selected_figures, context, commit, options, report, progress)
+    report.seconds["figures"] = time.perf_counter() - started - report.seconds["runs"]
+
+    # What the pages include: the table and the key numbers.
+    for name, payload in derived_files(results, manifest).items():
+        _write(files[name], payload, report, progress)
+    report.seconds["total"] = time.perf_counter() - started
+    return report
+
+
+def _train_or_load(configs, keys, selected, options, data, report, progress) -> dict[str, RunResult]:
+    """Every planned run, from the cache when it holds a sound entry, trained otherwise."""
+    cache = RunCache(options.cache_dir)
+    runs = {}
+    for config in configs:
+        key, wanted = keys[config.run_id], config.name in selected
+        result = None
+        if not (options.force and wanted):
+            result, damage = cache.load(config, key)
+            if damage:
+                progress.cache_damaged(config, damage)
+        if result is not None:
+            progress.cache_hit(config)
+            report.cached.append(config.run_id)
+        elif not wanted:
+            raise BuildError(f"run {config.run_id} is not in the cache; build it first "
+                             f"(without --only, or with --only {config.name})")
+        else:
+            tick = time.perf_counter()
+            result = train(config, data(), on_epoch=progress.training(config))
+            cache.store(result, key)
+            progress.trained(config, time.perf_counter() - tick)
+            report.trained.append(config.run_id)
+        runs[config.run_id] = result
+    return runs
+
+
+def _render_figures(recipes, keys, selected, context, commit, options, report, progress) -> dict:
+    """Re-render the figures whose recipe, helpers or runs changed (or those --only names)."""
+    files = paths(options.out)
+    # Entries of recipes that no longer exist are dropped; the others are kept or replaced.
+    names = {r.name for r in recipes}
+    manifest = {k: v for k, v in (_read_json(files["figures"]) or {}).items() if k in names}
     for recipe in recipes:
-        number = recipe.number
         tick = time.perf_counter()
-        missing = recipe.missing(run_ids)
+        missing = recipe.missing(list(keys))
         if missing:
             progress.figure(recipe.name, f"skipped: needs runs {', '.join(missing)} that this build does not plan")
             continue
-        used = {r: keys[r] for r in recipe.matching(run_ids)}
-        key = figure_key(recipe, used)
-        png_path = options.out / "figures" / f"{recipe.name}.png"
-        entry = manifest.get(recipe.name)
-        fresh = (entry is not None and entry["key"] == key and entry["number"] == number
-                 and _sha256_of(png_path) == entry["png_sha256"])
-        if selected_figures is not None and recipe.name not in selected_figures:
+        used, key, fresh = _figure_state(recipe, keys, manifest.get(recipe.name), options.out)
+        if selected is not None and recipe.name not in selected:
             if not fresh:  # --only names other figures: leave this one as it is
                 progress.figure(recipe.name, "stale, not selected by --only")
             continue
-        if fresh and not options.force and selected_figures is None:
+        if fresh and not options.force and selected is None:
             progress.figure(recipe.name, "up to date")
             continue
         rendered = recipe.module.render(context)
         png = png_bytes(rendered.figure)
-        _write(png_path, png, report, progress)
+        _write(_png_path(options.out, recipe), png, report, progress)
         manifest[recipe.name] = {
-            "number": number, "key": key, "png": f"figures/{recipe.name}.png",
+            "number": recipe.number, "key": key, "png": f"figures/{recipe.name}.png",
             "png_sha256": hashlib.sha256(png).hexdigest(), "png_bytes": len(png),
             "recipe_sha256": hashlib.sha256(recipe.path.read_bytes()).hexdigest(),
             "runs": used, "commit": commit, "alt": rendered.alt, "caption": rendered.caption,
             "numbers": rendered.numbers,
         }
-        _write(results_dir(options.out) / "figures" / f"{recipe.name}.md",
-               snippet(recipe.name, rendered.alt, rendered.caption, number).encode(), report, progress)
+        _write(_snippet_path(options.out, recipe), _snippet_for(recipe, manifest[recipe.name]), report, progress)
         report.rendered.append(recipe.name)
         progress.figure(recipe.name, "rendered", time.perf_counter() - tick)
-    _write(files["figures"], json_bytes(manifest), report, progress, same=_same_figures)
-    manifest = _read_json(files["figures"])
-    report.seconds["figures"] = time.perf_counter() - started - report.seconds["runs"]
+    if not _write(files["figures"], json_bytes(manifest), report, progress, same=_same_figures):
+        manifest = _read_json(files["figures"])  # differs at most in the commits recorded
+    return manifest
 
-    # 4. What the pages include: the table and the key numbers.
-    for name, payload in derived_files(results, manifest).items():
-        _write(files[name], payload, report, progress)
-    report.seconds["total"] = time.perf_counter() - started
-    return report
+
+def _figure_state(recipe: Recipe, keys: dict[str, str], entry: dict | None, out: Path):
+    """(the runs it reads with their keys, its key, whether its PNG on disk is that key's)."""
+    used = {r: keys[r] for r in recipe.matching(list(keys))}
+    key = figure_key(recipe, used)
+    fresh = (entry is not None and entry["key"] == key and entry["number"] == recipe.number
+             and _sha256_of(_png_path(out, recipe)) == entry["png_sha256"])
+    return used, key, fresh
+
+
+def _png_path(out: Path, recipe: Recipe) -> Path:
+    return out / "figures" / f"{recipe.name}.png"
+
+
+def _snippet_path(out: Path, recipe: Recipe) -> Path:
+    return results_dir(out) / "figures" / f"{recipe.name}.md"
+
+
+def _snippet_for(recipe: Recipe, entry: dict) -> bytes:
+    return snippet(recipe.name, entry["alt"], entry["caption"], recipe.number).encode()
 
 
 def derived_files(results: dict, manifest: dict) -> dict[str, bytes]:
@@ -217,22 +237,19 @@ def check(options: Options) -> list[str]:
     for name, payload in derived_files(results, manifest).items():
         if not files[name].is_file() or files[name].read_bytes() != payload:
             problems.append(f"{files[name]} does not match results.json")
-    run_ids = list(keys)
     for recipe in discover(options.figures_dir):
-        number = recipe.number
         entry = manifest.get(recipe.name)
-        png = options.out / "figures" / f"{recipe.name}.png"
         if entry is None:
             problems.append(f"figure {recipe.name}: never rendered")
-        elif entry["key"] != figure_key(recipe, {r: keys[r] for r in recipe.matching(run_ids)}):
+            continue
+        _, key, fresh = _figure_state(recipe, keys, entry, options.out)
+        snippet_path = _snippet_path(options.out, recipe)
+        if entry["key"] != key:
             problems.append(f"figure {recipe.name}: stale (its recipe, helpers or runs changed)")
-        elif entry["number"] != number or _sha256_of(png) != entry["png_sha256"]:
-            problems.append(f"figure {recipe.name}: {png} is missing or differs from the manifest")
-        else:
-            md = results_dir(options.out) / "figures" / f"{recipe.name}.md"
-            expected = snippet(recipe.name, entry["alt"], entry["caption"], number).encode()
-            if not md.is_file() or md.read_bytes() != expected:
-                problems.append(f"figure {recipe.name}: {md} is missing or differs from the manifest")
+        elif not fresh:
+            problems.append(f"figure {recipe.name}: {_png_path(options.out, recipe)} is missing or differs from the manifest")
+        elif not snippet_path.is_file() or snippet_path.read_bytes() != _snippet_for(recipe, entry):
+            problems.append(f"figure {recipe.name}: {snippet_path} is missing or differs from the manifest")
     return problems
 
 
