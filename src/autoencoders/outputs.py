@@ -85,13 +85,17 @@ def same_results(old: bytes, new: bytes) -> bool:
 
 # ---------------------------------------------------------------- provenance
 
+# What the results are made from. The outputs themselves (docs/) do not make a build "dirty".
+BUILD_INPUTS = ("src", "figures", "build_figures.py", "pyproject.toml")
+
+
 def git_state(repo: Path) -> tuple[str, bool]:
-    """(commit, dirty) of the checkout holding `repo`, or ("unknown", False) outside git."""
+    """(commit, inputs differ from it) for the checkout at `repo`; ("unknown", False) outside git."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
     try:
         commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        dirty = bool(git("status", "--porcelain", "--untracked-files=normal", "--", *BUILD_INPUTS))
     except (OSError, subprocess.CalledProcessError):
         return "unknown", False
     return commit, dirty
