@@ -19,7 +19,7 @@ DIGIT_COLOURS = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
                  "#DDCC77", "#CC6677", "#882255", "#AA4499", "#777777")
 # One colour per configuration, the same in every figure (Okabe-Ito).
 CONFIG_COLOURS = {
-    "vanilla-d2": "#E69F00",
+    "vanilla-d2": "#000000",  # black: far from the conv model's vermilion
     "vanilla-d32": "#0072B2",
     "denoising-d32": "#009E73",
     "sparse-d32": "#CC79A7",

@@ -106,8 +106,8 @@ def render(ctx) -> Rendered:
                + f". (b) Test MSE "
                f"at d over test MSE at d/2. The autoencoder's error is lowest at d = {best}"
                + (f"; its last doubling changes the error by a factor {ae[-1] / ae[-2]:.2f}, PCA's by "
-                  f"{pca[dims[-1] - 1] / pca[dims[-2] - 1]:.2f}. An autoencoder this size could imitate the linear "
-                  f"projection, so where it falls behind PCA its bend marks what {config.epochs} epochs on "
+                  f"{pca[dims[-1] - 1] / pca[dims[-2] - 1]:.2f}. An autoencoder this size could approximate the "
+                  f"linear projection, so where it falls behind PCA its bend marks what {config.epochs} epochs on "
                   f"{config.train_size:,} images can fit, not an intrinsic dimension of the digits."
                   if flattens and pca_better else "."))
     return Rendered(fig, alt, caption, numbers)
