@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import REPO, run_cli, smoke_args
+from conftest import run_cli, smoke_args
 
 
 def snapshot(root):

@@ -19,7 +19,7 @@ from . import outputs
 from .cache import RunCache, imported_modules, run_key, source_hash
 from .data import DATASET_CHECKSUM, load_mnist
 from .experiments import CONFIG_NAMES, DEFAULT_SEEDS, RunConfig, plan
-from .outputs import OutputError, json_bytes, write_if_changed
+from .outputs import json_bytes, write_if_changed
 from .render import FigureContext, Recipe, discover, figure_key, png_bytes, snippet
 from .train import RunResult, train
 

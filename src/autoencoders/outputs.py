@@ -13,6 +13,7 @@ import os
 import statistics
 import subprocess
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,7 +31,7 @@ class OutputError(RuntimeError):
 
 # ---------------------------------------------------------------- writing files safely
 
-def write_if_changed(path: Path, payload: bytes, same: callable = None) -> bool:
+def write_if_changed(path: Path, payload: bytes, same: Callable[[bytes, bytes], bool] | None = None) -> bool:
     """Atomically replace `path` with `payload` unless it already holds equivalent content.
 
     `same(old, new)` decides equivalence (default: equal bytes). Returns True when written.

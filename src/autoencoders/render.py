@@ -22,16 +22,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .data import DATASET_CHECKSUM, MNIST
 from .train import RunResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PNG_DPI = 150
 
 
 @dataclass
 class Rendered:
-    figure: "matplotlib.figure.Figure"  # noqa: F821 (matplotlib is imported lazily)
+    figure: Figure  # matplotlib is imported only when a figure is rendered
     alt: str  # what a reader who cannot see the image needs to know
     caption: str  # shown under the figure; numbers in it come from the results
     numbers: dict[str, str] = field(default_factory=dict)  # extra key numbers for the site
