@@ -1,6 +1,7 @@
 """build_figures.py end to end: a tiny complete build, the cache in action, --check, and bad input."""
 
 import json
+import shutil
 import time
 
 import pytest
@@ -169,3 +170,14 @@ def test_the_same_seeds_give_byte_identical_outputs(smoke_build, tmp_path):
             assert stable_view(json.loads(first[name][0])) == stable_view(json.loads(second[name][0]))
         elif name.name != "numbers.json":  # holds the total training time
             assert first[name][0] == second[name][0], name
+
+
+def test_a_truncated_cache_entry_is_reported_and_retrained(smoke_build, tmp_path):
+    cache = tmp_path / "cache"
+    shutil.copytree(smoke_build / "cache", cache)
+    model = next((cache / "runs").glob("vanilla-d2-s0-*")) / "model.pt"
+    model.write_bytes(model.read_bytes()[:100])
+    done = run_cli(*[a for a in smoke_args(tmp_path / "out", cache) if a != "--quiet"])
+    assert done.returncode == 0, done.stderr
+    assert "damaged  vanilla-d2-s0: cache entry rejected" in done.stderr and "retraining" in done.stderr
+    assert "trained 1 runs, reused 13" in done.stdout
