@@ -8,10 +8,14 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator  # noqa: E402
+
+from autoencoders.experiments import CONFIGURATIONS  # noqa: E402
+from autoencoders.outputs import label  # noqa: E402
 
 # Paul Tol's "muted" scheme (distinguishable with the common colour-vision deficiencies) plus its
 # pale grey, for the ten digit classes.
@@ -25,13 +29,7 @@ CONFIG_COLOURS = {
     "sparse-d32": "#CC79A7",
     "conv-d32": "#D55E00",
 }
-CONFIG_LABELS = {
-    "vanilla-d2": "Vanilla, d = 2",
-    "vanilla-d32": "Vanilla, d = 32",
-    "denoising-d32": "Denoising, d = 32",
-    "sparse-d32": "Sparse, d = 32",
-    "conv-d32": "Convolutional, d = 32",
-}
+CONFIG_LABELS = {config.name: label(config) for config in CONFIGURATIONS}  # the table's names
 FIVE = tuple(CONFIG_LABELS)
 CONFIG_PROSE = {name: label.replace(",", "").lower() for name, label in CONFIG_LABELS.items()}  # "vanilla d = 2"
 REFERENCE_COLOUR = "#333333"  # published values and closed-form baselines (PCA)

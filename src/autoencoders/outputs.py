@@ -180,13 +180,17 @@ def table_markdown(results: dict) -> str:
     seeds = ", ".join(str(s) for s in results["provenance"]["seeds"])
     lines.append("")
     lines.append(f"Seeds {seeds}; {results['runs'][0]['epochs']} epochs on {results['runs'][0]['train_size']:,} "
-                 f"training images; test metrics on {results['runs'][0]['test_size']:,} test images.")
+                 f"training images; test metrics on {results['runs'][0]['test_size']:,} test images. "
+                 "The sparse model's training loss includes its L1 term; test metrics never do.")
     return "\n".join(lines) + "\n"
 
 
+VARIANT_NAMES = {"vanilla": "Vanilla", "denoising": "Denoising", "sparse": "Sparse", "conv": "Convolutional"}
+
+
 def label(config: RunConfig) -> str:
-    names = {"vanilla": "Vanilla", "denoising": "Denoising", "sparse": "Sparse (MSE + L1)", "conv": "Convolutional"}
-    return f"{names[config.variant]}, d = {config.latent_dim}"
+    """How the table, the figures and their captions name a configuration: "Vanilla, d = 32"."""
+    return f"{VARIANT_NAMES[config.variant]}, d = {config.latent_dim}"
 
 
 def key_numbers(results: dict, figure_numbers: dict[str, str]) -> dict[str, str]:
