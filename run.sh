@@ -3,7 +3,6 @@
 #   ./run.sh build   train or reuse every run, render results and figures into docs/, build the site
 #   ./run.sh test    run the whole test suite (installs Chromium for the browser test when missing)
 set -euo pipefail
-cd "$(dirname "$0")"
 export NO_MKDOCS_2_WARNING=1  # Material's end-of-life banner, printed on every mkdocs call otherwise
 
 PYTHON=${PYTHON:-python3.11}
@@ -24,29 +23,45 @@ setup() {
     fi
 }
 
-chromium() {
-    command -v chromium >/dev/null && return
+# The browser tests drive Debian's Chromium at this path (tests/site_helpers.py reads the same variable).
+CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+
+ensure_chromium() {
+    # Test the file itself, not `command -v`: a function or alias of the same name must not count.
+    [ -x "$CHROMIUM_PATH" ] && return
     echo "installing Debian's chromium for the browser tests"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    if [ ! -x "$CHROMIUM_PATH" ]; then
+        echo "run.sh: error: chromium was installed but $CHROMIUM_PATH does not exist" >&2
+        return 1
+    fi
 }
 
-case "${1:-}" in
-    build)
-        setup
-        "$VENV/bin/python" build_figures.py "${@:2}"
-        "$VENV/bin/mkdocs" build --strict
-        echo "site built in site/; browse it with: $VENV/bin/mkdocs serve  (then open http://127.0.0.1:8000)"
-        ;;
-    test)
-        setup
-        chromium
-        "$VENV/bin/python" -m pytest "${@:2}"
-        ;;
-    *)
-        echo "usage: ./run.sh build [build_figures.py flags] | ./run.sh test [pytest flags]" >&2
-        exit 2
-        ;;
-esac
+main() {
+    cd "$(dirname "${BASH_SOURCE[0]}")"
+    case "${1:-}" in
+        build)
+            setup
+            "$VENV/bin/python" build_figures.py "${@:2}"
+            "$VENV/bin/mkdocs" build --strict
+            echo "site built in site/; browse it with: $VENV/bin/mkdocs serve  (then open http://127.0.0.1:8000)"
+            ;;
+        test)
+            setup
+            ensure_chromium
+            "$VENV/bin/python" -m pytest "${@:2}"
+            ;;
+        *)
+            echo "usage: ./run.sh build [build_figures.py flags] | ./run.sh test [pytest flags]" >&2
+            exit 2
+            ;;
+    esac
+}
+
+# Sourcing the file (as the tests do) defines the functions without running anything.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    main "$@"
+fi
