@@ -10,11 +10,12 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator  # noqa: E402
 
 from autoencoders.experiments import CONFIGURATIONS  # noqa: E402
+# Measurements live in the package, shared with the claim ledger; recipes import them from here too.
+from autoencoders.measures import class_centroids, decode, encode, pixel_mse, reconstruct  # noqa: E402,F401
 from autoencoders.outputs import label  # noqa: E402
 
 # Paul Tol's "muted" scheme (distinguishable with the common colour-vision deficiencies) plus its
@@ -99,26 +100,6 @@ def digit_rows(fig, rows, labels, notes=None) -> None:
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8, labelpad=6)
 
 
-def pixel_mse(images, reference) -> np.ndarray:
-    """Mean squared error per image, averaged over its pixels (the convention of the training loss)."""
-    a, b = np.asarray(images, dtype=np.float64), np.asarray(reference, dtype=np.float64)
-    return ((a - b) ** 2).reshape(len(a), -1).mean(1)
-
-
-@torch.no_grad()
-def reconstruct(model, images: torch.Tensor, batch: int = 2_000) -> torch.Tensor:
-    """The model's output for `images`, in evaluation mode and in batches."""
-    model.eval()
-    return torch.cat([model(images[i:i + batch]) for i in range(0, len(images), batch)])
-
-
-@torch.no_grad()
-def encode(model, images: torch.Tensor, batch: int = 2_000) -> np.ndarray:
-    """The codes z of `images`, as a (N, d) array."""
-    model.eval()
-    return torch.cat([model.encode(images[i:i + batch]) for i in range(0, len(images), batch)]).numpy()
-
-
 # ---------------------------------------------------------------- curves
 
 def seed_band(ax, x, curves, colour: str, label: str, **line) -> np.ndarray:
@@ -142,9 +123,3 @@ def log_ticks(ax, axis: str, values, base: float = 10) -> None:
 def panel_label(ax, letter: str) -> None:
     """"(a)", "(b)", ... in the top-left corner, outside the plotting area."""
     ax.set_title(f"({letter})", loc="left", fontsize=10, fontweight="bold")
-
-
-def class_centroids(z: np.ndarray, labels: np.ndarray) -> tuple[list[int], np.ndarray]:
-    """The digit classes present in `labels` and the mean code of each, as (classes, (k, d) array)."""
-    digits = [d for d in range(10) if (labels == d).any()]
-    return digits, np.stack([z[labels == d].mean(0) for d in digits])

@@ -1,51 +1,42 @@
 """Figure 7: error against bottleneck width for the vanilla model, with PCA on the same images as a baseline."""
 
 import numpy as np
-from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, log_ticks, panel_label
+from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, log_ticks, panel_label, seed_band
 
 from autoencoders.data import training_subset
 from autoencoders.experiments import PUBLISHED_FINAL_LOSS, SWEEP_DIMS
+from autoencoders.measures import pca_test_mse
 from autoencoders.outputs import fmt
 from autoencoders.render import Rendered
 
 NUMBER = 7
-RUNS = tuple(f"vanilla-d{d}-s0" for d in SWEEP_DIMS)
+RUNS = tuple(f"vanilla-d{d}-s*" for d in SWEEP_DIMS)
 COLOUR = CONFIG_COLOURS["vanilla-d32"]
 
 
-def pca_test_mse(train: np.ndarray, test: np.ndarray, max_dim: int) -> np.ndarray:
-    """Test MSE of PCA fitted on `train`, reconstructing with the top d components plus the mean, d = 1..max_dim.
-
-    Closed form: the error left after projecting the centred test images onto the leading eigenvectors of the
-    training covariance. No clipping to [0, 1].
-    """
-    mean = train.mean(0)
-    centred = train - mean
-    _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
-    components = vectors[:, ::-1][:, :max_dim]
-    test = test - mean
-    explained = np.cumsum(((test @ components) ** 2).sum(0))
-    return ((test ** 2).sum() - explained) / test.size
-
-
 def render(ctx) -> Rendered:
-    runs = {d: ctx.run(f"vanilla-d{d}-s0") for d in SWEEP_DIMS}
-    config = runs[SWEEP_DIMS[0]].config
-    train = training_subset(ctx.data, config.train_size, config.seed).reshape(config.train_size, -1)
-    test = ctx.test_images.reshape(ctx.test_size, -1)
+    # Rows: seeds; columns: widths. PCA is fitted on each seed's own training images.
+    runs = [[ctx.run(f"vanilla-d{d}-s{seed}") for d in SWEEP_DIMS] for seed in ctx.seeds]
+    config = runs[0][0].config
+    test = ctx.test_images.reshape(ctx.test_size, -1).double().numpy()
     dims = np.array(SWEEP_DIMS)
-    pca = pca_test_mse(train.double().numpy(), test.double().numpy(), int(dims.max()))
-    ae = np.array([runs[d].metrics["test_mse"] for d in dims])
-    loss = np.array([runs[d].metrics["final_loss"] for d in dims])
+    pca_seeds = np.array([pca_test_mse(training_subset(ctx.data, config.train_size, seed)
+                                       .reshape(config.train_size, -1).double().numpy(), test, int(dims.max()))
+                          for seed in ctx.seeds])
+    ae_seeds = np.array([[r.metrics["test_mse"] for r in row] for row in runs])
+    loss_seeds = np.array([[r.metrics["final_loss"] for r in row] for row in runs])
+    pca, ae, loss = pca_seeds.mean(0), ae_seeds.mean(0), loss_seeds.mean(0)
+    seeds = len(ctx.seeds)
     published = {int(name.split("-d")[1]): v for name, v in PUBLISHED_FINAL_LOSS.items() if name.startswith("vanilla")}
 
     fig = figure(height=3.6)
     ax, ratio_ax = fig.subplots(1, 2, width_ratios=[1.5, 1])
     every = np.arange(1, len(pca) + 1)
-    ax.plot(every, pca, color=REFERENCE_COLOUR, lw=1.2, label="PCA, test MSE (any d)")
+    seed_band(ax, every, pca_seeds, REFERENCE_COLOUR, "PCA, test MSE (any d)", lw=1.2)
     ax.plot(dims, pca[dims - 1], "s", color=REFERENCE_COLOUR, ms=4)
-    ax.plot(dims, ae, "o-", color=COLOUR, lw=1.6, label="autoencoder, test MSE")
-    ax.plot(dims, loss, "o--", color=COLOUR, mfc="white", lw=1.2, label="autoencoder, final training loss")
+    seed_band(ax, dims, ae_seeds, COLOUR, "autoencoder, test MSE", marker="o", lw=1.6)
+    seed_band(ax, dims, loss_seeds, COLOUR, "autoencoder, final training loss", marker="o", mfc="white", ls="--",
+              lw=1.2)
     ax.plot(list(published), list(published.values()), "D", ms=6, color="white", mec="black", mew=1,
             label="published final training loss")
     log_ticks(ax, "x", dims, base=2)
@@ -59,8 +50,9 @@ def render(ctx) -> Rendered:
     # (b) What one more doubling of d buys: error at d divided by error at d/2. A knee would show as a jump to 1.
     pairs = dims[1:]
     ratio_ax.axhline(1, color="#999999", lw=0.8)
-    ratio_ax.plot(pairs, ae[1:] / ae[:-1], "o-", color=COLOUR, lw=1.6, label="autoencoder")
-    ratio_ax.plot(pairs, pca[pairs - 1] / pca[pairs // 2 - 1], "s-", color=REFERENCE_COLOUR, lw=1.2, label="PCA")
+    seed_band(ratio_ax, pairs, ae_seeds[:, 1:] / ae_seeds[:, :-1], COLOUR, "autoencoder", marker="o", lw=1.6)
+    seed_band(ratio_ax, pairs, pca_seeds[:, pairs - 1] / pca_seeds[:, pairs // 2 - 1], REFERENCE_COLOUR, "PCA",
+              marker="s", lw=1.2)
     log_ticks(ratio_ax, "x", pairs, base=2)
     ratio_ax.set_xlim(pairs.min() / 1.3, pairs.max() * 1.3)
     ratio_ax.set_xlabel("bottleneck width d")
@@ -77,6 +69,7 @@ def render(ctx) -> Rendered:
     numbers |= {f"fig.bottleneck_sweep.pca_over_ae.d{d}": f"{at(d)[0] / at(d)[1]:.2f}" for d in dims}
     numbers |= {
         "fig.bottleneck_sweep.ae_best_d": str(best),
+        "fig.bottleneck_sweep.seeds": str(seeds),
         "fig.bottleneck_sweep.pca_better_from_d": str(pca_better[0]) if pca_better else "never",
         "fig.bottleneck_sweep.ae_last_doubling": f"{ae[-1] / ae[-2]:.2f}",
         "fig.bottleneck_sweep.pca_last_doubling": f"{pca[dims[-1] - 1] / pca[dims[-2] - 1]:.2f}",
@@ -95,9 +88,10 @@ def render(ctx) -> Rendered:
            f"({fmt(ae[0])} against {fmt(pca[dims[0] - 1])}); {crossing}. (b) The factor by which each "
            f"doubling of d changes the test error; at the last doubling it is {ae[-1] / ae[-2]:.2f} for the "
            f"autoencoder and {pca[dims[-1] - 1] / pca[dims[-2] - 1]:.2f} for PCA.")
-    caption = (f"The vanilla autoencoder at each bottleneck width (seed 0), against PCA computed in closed form on "
+    caption = (f"The vanilla autoencoder at each bottleneck width, against PCA computed in closed form on "
                f"the same {config.train_size:,} training images and scored on the same {ctx.test_size:,} test "
-               f"images (top-d components plus the mean, unclipped). (a) Test MSE (solid), final training loss "
+               f"images (top-d components plus the mean, unclipped). Lines: means over {seeds} seeds; bands: lowest "
+               f"to highest seed. (a) Test MSE (solid), final training loss "
                f"(dashed; diamonds: the published training losses at d = {widths}, not test errors). PCA's test MSE "
                f"over the autoencoder's: {numbers['fig.bottleneck_sweep.pca_over_ae.d2']} at d = 2, "
                f"{numbers['fig.bottleneck_sweep.pca_over_ae.d32']} at d = 32; {crossing}. At its optimum a linear "

@@ -1,24 +1,23 @@
 """Figure 2: ten noisy test digits, cleaned up by the denoising model and passed through the vanilla one."""
 
-import torch
 from _style import digit_rows, figure, one_per_class, pixel_mse, reconstruct
 
-from autoencoders.models import add_noise
+from autoencoders.measures import noisy_test_images
 from autoencoders.outputs import fmt
 from autoencoders.render import Rendered
-from autoencoders.train import TEST_NOISE_SEED
 
 NUMBER = 2
-RUNS = ("denoising-d32-s0", "vanilla-d32-s0")
+RUNS = ("denoising-d32-s*", "vanilla-d32-s*")
 
 
 def render(ctx) -> Rendered:
-    sigma = ctx.run("denoising-d32-s0").config.noise_std
+    sigma = ctx.first("denoising-d32").config.noise_std
+    seed = ctx.seeds[0]
     # The very noise of the evaluation: drawn for the whole test set with its fixed seed, then indexed.
-    noisy_all = add_noise(ctx.test_images, sigma, torch.Generator().manual_seed(TEST_NOISE_SEED))
+    noisy_all = noisy_test_images(ctx.test_images, sigma)
     pick = one_per_class(ctx.test_labels)
     clean, noisy = ctx.test_images[pick], noisy_all[pick]
-    outputs = {name: reconstruct(ctx.run(f"{name}-d32-s0").model, noisy) for name in ("denoising", "vanilla")}
+    outputs = {name: reconstruct(ctx.first(f"{name}-d32").model, noisy) for name in ("denoising", "vanilla")}
     errors = {name: pixel_mse(out, clean) for name, out in {"input": noisy, **outputs}.items()}
 
     fig = figure(height=3.3)
@@ -51,7 +50,7 @@ def render(ctx) -> Rendered:
            f"{len(pick) - vanilla_worse} of {len(pick)}.")
     caption = (f"The first test image of each class, corrupted with the noise of the evaluation (σ = {sigma:g}, "
                f"the denoiser's training noise, pixels clipped to [0, 1]), then fed to the denoising and the "
-               f"vanilla model (d = 32, seed 0). Small numbers: each image's mean squared error against the clean "
+               f"vanilla model (d = 32, seed {seed}). Small numbers: each image's mean squared error against the clean "
                f"digit. The denoiser is closer on {better} of {len(pick)}; the vanilla output is further from the "
                f"clean digit than its noisy input on {vanilla_worse} of {len(pick)}. Over all {len(noisy_all):,} test "
                f"images (noisy input alone: {fmt(input_mse)}) and {seeds} seeds, the denoiser scores "

@@ -1,12 +1,14 @@
 """Figure 1: where the vanilla d=2 model puts each of the 10,000 test digits."""
 
 import numpy as np
-from _style import DIGIT_COLOURS, class_centroids, encode, figure, text_colour
+from _style import DIGIT_COLOURS, encode, figure, text_colour
 
+from autoencoders.measures import class_geometry, own_region_share
 from autoencoders.render import Rendered
 
 NUMBER = 1
-RUNS = ("vanilla-d2-s0",)
+RUNS = ("vanilla-d2-s*",)
+OWN_REGION = 0.9  # a class "holds its own region" when this share of its codes have mostly its own neighbours
 
 
 def push_apart(points: np.ndarray, gap: float, rounds: int = 100) -> np.ndarray:
@@ -24,8 +26,10 @@ def push_apart(points: np.ndarray, gap: float, rounds: int = 100) -> np.ndarray:
 
 
 def render(ctx) -> Rendered:
-    z, labels = encode(ctx.run("vanilla-d2-s0").model, ctx.test_images), ctx.test_labels.numpy()
-    digits, centroids = class_centroids(z, labels)
+    run = ctx.first("vanilla-d2")
+    z, labels = encode(run.model, ctx.test_images), ctx.test_labels.numpy()
+    geometry = class_geometry(z, labels)
+    digits, centroids = geometry.digits, geometry.centroids
 
     fig = figure(height=5.6)
     ax = fig.add_subplot()
@@ -49,22 +53,25 @@ def render(ctx) -> Rendered:
     ax.set_ylabel("$z_2$")
 
     # Which classes sit closest? Distances between centroids, in units of the typical spread.
-    spread = float(np.mean([np.linalg.norm(z[labels == d] - c, axis=1).mean() for d, c in zip(digits, centroids)]))
-    distance = np.linalg.norm(centroids[:, None] - centroids[None], axis=-1) / spread
-    np.fill_diagonal(distance, np.inf)
-    nearest = [(a, int(distance[a].argmin())) for a in range(len(digits))]
-    pairs = sorted({tuple(sorted(p)) for p in nearest}, key=lambda p: distance[p])
-    closest = ", ".join(f"{digits[a]}–{digits[b]}" for a, b in pairs[:3])
-    far = digits[int(np.argmax(np.min(distance, axis=1)))]
+    closest = ", ".join(f"{a}–{b}" for a, b in geometry.pairs()[:3])
+    far = geometry.isolation()[0]
+    share = own_region_share(z, labels)
+    own = [d for d, v in share.items() if v >= OWN_REGION]
+    shared = [d for d, v in share.items() if v < OWN_REGION]
+    seed = run.config.seed
 
     n = len(z)
     alt = (f"Scatter plot of {n:,} MNIST test digits encoded by the vanilla autoencoder with a two-dimensional "
            f"bottleneck, one dot per image coloured by its true digit, with each class's centroid labelled. "
            f"Classes form overlapping clusters; the closest centroid pairs are {closest}, and digit {far} "
            f"lies farthest from its nearest neighbour.")
-    caption = (f"The 2-D code of the vanilla autoencoder (seed 0) for all {n:,} test images, coloured by digit label, "
+    caption = (f"The 2-D code of the vanilla autoencoder (seed {seed}) for all {n:,} test images, coloured by digit label, "
                f"which the model never saw. Circled numbers are class centroids (a thin line joins a label to its "
                f"centroid, the black dot, where labels would overlap). The closest pairs of centroids, "
                f"relative to the clusters' spread, are {closest}; digit {far} stands most apart.")
-    numbers = {"fig.latent_map.closest_pairs": closest, "fig.latent_map.most_isolated": str(far)}
+    numbers = {"fig.latent_map.closest_pairs": closest, "fig.latent_map.most_isolated": str(far),
+               "fig.latent_map.seed": str(seed),
+               "fig.latent_map.own_region_share": f"{100 * OWN_REGION:.0f}%",
+               "fig.latent_map.own_region_classes": ", ".join(map(str, own)) or "none",
+               "fig.latent_map.shared_region_classes": ", ".join(map(str, shared)) or "none"}
     return Rendered(fig, alt, caption, numbers)

@@ -1,34 +1,22 @@
 """Figure 5: what the vanilla d=2 decoder draws across the latent plane, and along straight paths."""
 
 import numpy as np
-import torch
-from _style import class_centroids, digit_rows, encode, figure, panel_label
+from _style import decode, digit_rows, encode, figure, panel_label
 from matplotlib import patheffects
 
+from autoencoders.measures import (CENTROID_PATHS, NEIGHBOURS, PATH_STEPS, centroid_paths, class_geometry,
+                                   nearest_labels)
 from autoencoders.render import Rendered
 
 NUMBER = 5
-RUNS = ("vanilla-d2-s0",)
+RUNS = ("vanilla-d2-s*",)
 GRID = 15  # decoded points per axis
-PAIRS = ((4, 9), (3, 5), (1, 7), (0, 6), (2, 8))  # from-to digit classes of the interpolations
-STEPS = 10  # images per path, both ends included
-NEIGHBOURS = 25  # test codes that vote on which digit class a point of the plane belongs to
 PATH_COLOUR = "#D55E00"
 
 
-def neighbour_label(z: np.ndarray, labels: np.ndarray, point: np.ndarray, k: int = NEIGHBOURS) -> int:
-    """The most common digit among the `k` test codes closest to `point`."""
-    closest = np.argsort(np.linalg.norm(z - point, axis=1), kind="stable")[:k]
-    return int(np.bincount(labels[closest], minlength=10).argmax())
-
-
-@torch.no_grad()
-def decode(model, codes: np.ndarray) -> np.ndarray:
-    return model.decode(torch.as_tensor(codes, dtype=torch.float32)).reshape(len(codes), 28, 28).numpy()
-
-
 def render(ctx) -> Rendered:
-    model = ctx.run("vanilla-d2-s0").model.eval()
+    run = ctx.first("vanilla-d2")
+    model, seed = run.model, run.config.seed
     z, labels = encode(model, ctx.test_images), ctx.test_labels.numpy()
 
     # (a) A regular grid over where the test codes lie (1st to 99th percentile on each axis).
@@ -44,16 +32,17 @@ def render(ctx) -> Rendered:
     mosaic = cells.reshape(GRID, GRID, 28, 28).transpose(0, 2, 1, 3).reshape(GRID * 28, GRID * 28)
 
     # (b) Straight lines between class centroids, decoded; how even are the steps along each path?
-    digits, centroids = class_centroids(z, labels)
+    geometry = class_geometry(z, labels)
+    digits, centroids = geometry.digits, geometry.centroids
     centre = dict(zip(digits, centroids))
-    pairs = [(a, b) for a, b in PAIRS if a in centre and b in centre]
-    t = np.linspace(0, 1, STEPS)[:, None]
-    paths = [decode(model, (1 - t) * centre[a] + t * centre[b]) for a, b in pairs]
-    rms = [np.sqrt((np.diff(p, axis=0) ** 2).mean((1, 2))) for p in paths]  # RMS pixel change per step
-    unevenness = [r.max() / r.mean() for r in rms]
-    span = [np.sqrt(((p[-1] - p[0]) ** 2).mean()) for p in paths]  # RMS difference of the two ends
+    found = centroid_paths(model, geometry, CENTROID_PATHS, PATH_STEPS)
+    pairs = [p.ends for p in found]
+    paths = [p.images for p in found]
+    unevenness = [p.unevenness for p in found]
+    span = [p.span for p in found]
     # Which digits live along each path: the most common label among the test codes nearest each point.
-    near = [[neighbour_label(z, labels, point) for point in (1 - t) * centre[a] + t * centre[b]] for a, b in pairs]
+    t = np.linspace(0, 1, PATH_STEPS)[:, None]
+    near = [nearest_labels(z, labels, (1 - t) * centre[a] + t * centre[b], NEIGHBOURS).tolist() for a, b in pairs]
 
     fig = figure(height=9.6)
     top, bottom = fig.subfigures(2, 1, height_ratios=[5.6, 4.0])
@@ -76,7 +65,7 @@ def render(ctx) -> Rendered:
     detours = {(a, b): [d for d in dict.fromkeys(row) if d not in (a, b)] for (a, b), row in zip(pairs, near)}
     via = "; ".join(f"{a}→{b}: {', '.join(map(str, d))}" for (a, b), d in detours.items() if d) or "none"
     # Is a class centroid a typical member of its class? Not when other digits dominate around it.
-    foreign = {d: neighbour_label(z, labels, c) for d, c in zip(digits, centroids)}
+    foreign = dict(zip(digits, nearest_labels(z, labels, centroids, NEIGHBOURS).tolist()))
     foreign = ", ".join(f"{d} (among {o}s)" for d, o in foreign.items() if o != d) or "none"
     faded = int((~occupied).sum())
     worst = int(np.argmax(unevenness))
@@ -88,20 +77,27 @@ def render(ctx) -> Rendered:
         "fig.manifold.other_labels_on_paths": via,
         "fig.manifold.centroids_among_other_class": foreign,
         **{f"fig.manifold.end_to_end_rms.{a}_{b}": f"{s:.3f}" for (a, b), s in zip(pairs, span)},
+        "fig.manifold.seed": str(seed),
+        "fig.manifold.most_uneven_path": "{}→{}".format(*pairs[worst]),
+        "fig.manifold.most_uneven_ratio": f"{unevenness[worst]:.2f}",
+        "fig.manifold.flattest_path": "{}→{}".format(*pairs[flattest]),
+        "fig.manifold.flattest_span": f"{span[flattest]:.3f}",
+        "fig.manifold.other_spans": ", ".join(f"{s:.3f} ({a}→{b})" for i, ((a, b), s) in enumerate(zip(pairs, span))
+                                              if i != flattest),
     }
     path_list = ", ".join(f"{a}→{b}" for a, b in pairs)
     alt = (f"Two panels. (a) A {GRID}-by-{GRID} mosaic of digits decoded from evenly spaced points of the vanilla "
            f"autoencoder's two-dimensional latent plane, spanning the 1st to 99th percentile of the test codes on "
-           f"each axis; {faded} cells where no test code falls are drawn faded. (b) {len(pairs)} rows of {STEPS} "
+           f"each axis; {faded} cells where no test code falls are drawn faded. (b) {len(pairs)} rows of {PATH_STEPS} "
            f"digits decoded along straight lines between class centroids ({path_list}). The largest step along a "
            f"path is at most {max(unevenness):.2f} times the mean step (path {pairs[worst][0]}→{pairs[worst][1]}); "
            f"the {pairs[flattest][0]} and {pairs[flattest][1]} centroids decode to nearly the same image "
            f"(root-mean-square pixel difference {span[flattest]:.3f}). Under each image is the digit most common "
            f"among the nearest test codes; other classes than the two ends met along the paths: {via}.")
-    caption = (f"The decoder of the vanilla d = 2 model (seed 0). (a) Digits decoded on a regular {GRID} × {GRID} "
+    caption = (f"The decoder of the vanilla d = 2 model (seed {seed}). (a) Digits decoded on a regular {GRID} × {GRID} "
                f"grid covering the 1st–99th percentile of the test codes on each axis; faded cells ({faded} of "
                f"{GRID * GRID}) hold no test code within half a grid step, so the decoder draws there without "
-               f"having been shown such codes. (b) {STEPS} evenly spaced points on the straight line from one class "
+               f"having been shown such codes. (b) {PATH_STEPS} evenly spaced points on the straight line from one class "
                f"centroid to another, decoded. Row labels give the largest step (root-mean-square pixel change "
                f"between neighbours) relative to the mean step: 1 would be a perfectly even morph; the most uneven "
                f"path, {pairs[worst][0]}→{pairs[worst][1]}, reaches {unevenness[worst]:.2f}. The two ends of "

@@ -1,20 +1,17 @@
 """Figure 8: test error against input noise for the vanilla and the denoising model (d = 32)."""
 
 import numpy as np
-import torch
-from _style import (CONFIG_COLOURS, CONFIG_LABELS, REFERENCE_COLOUR, figure, log_ticks, pixel_mse, reconstruct,
-                    seed_band)
+from _style import CONFIG_COLOURS, CONFIG_LABELS, REFERENCE_COLOUR, figure, log_ticks, pixel_mse, seed_band
 
-from autoencoders.models import add_noise
+from autoencoders.measures import NOISE_LEVELS as SIGMAS
+from autoencoders.measures import NOISE_SWEEP_IMAGES as IMAGES
+from autoencoders.measures import noise_curve, noisy_test_images
 from autoencoders.outputs import fmt
 from autoencoders.render import Rendered
-from autoencoders.train import TEST_NOISE_SEED
 
 NUMBER = 8
 RUNS = ("vanilla-d32-s*", "denoising-d32-s*")
 PAIR = ("vanilla-d32", "denoising-d32")
-SIGMAS = np.round(np.arange(0, 0.71, 0.1), 2)
-IMAGES = 1_000  # the first test images: stable enough means, and 8 noise levels x 6 models stay cheap
 
 
 def crossover(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
@@ -28,21 +25,20 @@ def crossover(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
 def render(ctx) -> Rendered:
     count = min(IMAGES, ctx.test_size)
     clean = ctx.test_images[:count]
-    # Same generator seed at every level: one fixed noise pattern, scaled by sigma (as in the evaluation at 0.3).
-    noisy = [add_noise(ctx.test_images, float(s), torch.Generator().manual_seed(TEST_NOISE_SEED))[:count]
-             for s in SIGMAS]
-    batch = torch.cat(noisy)  # every noise level in one pass per model
-    curves = {name: np.array([[pixel_mse(out, clean).mean() for out in reconstruct(r.model, batch).split(count)]
+    # One fixed noise pattern (the evaluation's), scaled by sigma.
+    curves = {name: np.array([noise_curve(r.model, ctx.test_images, SIGMAS, count)
                               for r in ctx.runs_matching(f"{name}-s*")])
               for name in PAIR}
-    baseline = np.array([pixel_mse(x, clean).mean() for x in noisy])  # the noisy input itself, untouched
+    # The noisy input itself, untouched.
+    baseline = np.array([pixel_mse(noisy_test_images(ctx.test_images, float(s))[:count], clean).mean()
+                         for s in SIGMAS])
 
     fig = figure(height=3.8)
     ax = fig.add_subplot()
     means = {name: seed_band(ax, SIGMAS, curves[name], CONFIG_COLOURS[name], CONFIG_LABELS[name], marker="o", ms=4)
              for name in PAIR}
     ax.plot(SIGMAS[1:], baseline[1:], ":", color=REFERENCE_COLOUR, lw=1.2, label="noisy input itself (no model)")
-    training_sigma = ctx.run(f"{PAIR[1]}-s0").config.noise_std
+    training_sigma = ctx.first(PAIR[1]).config.noise_std
     ax.axvline(training_sigma, color="#999999", lw=0.8, ls="--")
     ax.text(training_sigma, 0.98, f" training noise\n σ = {training_sigma:g}", transform=ax.get_xaxis_transform(),
             va="top", ha="left", fontsize=7.5, color="#555555")
@@ -71,6 +67,7 @@ def render(ctx) -> Rendered:
         "fig.noise_sweep.crossover_sigma": f"{cross:.2f}" if cross is not None else "none",
         "fig.noise_sweep.clean_cost": f"{100 * clean_cost:+.0f}%",
         "fig.noise_sweep.gain_at_training_sigma": f"{100 * gain:.0f}%",
+        "fig.noise_sweep.change_at_training_sigma": f"{-100 * gain:+.0f}%",
         "fig.noise_sweep.denoising_best_sigma": f"{best:g}",
         "fig.noise_sweep.images": f"{count:,}",
         "fig.noise_sweep.vanilla_worse_than_input_up_to": f"{worse_until:g}" if worse_until is not None else "none",
@@ -92,7 +89,9 @@ def render(ctx) -> Rendered:
     caption = (f"Mean squared error against the clean image when the input carries Gaussian noise of standard "
                f"deviation σ (clipped to [0, 1]), on the first {count:,} test images; one fixed noise pattern "
                f"(the evaluation's seed) is scaled by σ. Lines: means over {seeds} seeds; bands: lowest to highest "
-               f"seed; dotted: the error of the noisy input left as it is. On clean inputs the denoiser's error is "
+               f"seed; dotted: the error of the noisy input left as it is (from σ = "
+               f"{SIGMAS[1]:g}: at σ = 0 the input is the clean image, an error of zero that the log axis cannot "
+               f"show). On clean inputs the denoiser's error is "
                f"{fmt(d[0])} against {fmt(v[0])} ({100 * clean_cost:+.0f}%); {crossing}; {at_noise}"
                + (f". The denoiser's own error is lowest at σ = {best:g}, not on the clean inputs it never saw in "
                   f"training" if best > 0 else "")

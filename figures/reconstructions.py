@@ -6,7 +6,7 @@ from autoencoders.outputs import fmt
 from autoencoders.render import Rendered
 
 NUMBER = 3
-RUNS = tuple(f"{name}-s0" for name in FIVE)
+RUNS = tuple(f"{name}-s*" for name in FIVE)
 
 
 def render(ctx) -> Rendered:
@@ -14,10 +14,10 @@ def render(ctx) -> Rendered:
     originals = ctx.test_images[pick]
     rows, labels, mse = [originals], ["original"], {}
     for name in FIVE:
-        run = ctx.run(f"{name}-s0")
+        run = ctx.first(name)
         mse[name] = run.metrics["test_mse"]
         rows.append(reconstruct(run.model, originals))
-        labels.append(f"{CONFIG_LABELS[name]}\ntest MSE {fmt(mse[name])}")
+        labels.append(f"{CONFIG_LABELS[name]}, seed {run.config.seed}\ntest MSE {fmt(mse[name])}")
     shown = {name: pixel_mse(row, originals).mean() for name, row in zip(FIVE, rows[1:])}
 
     fig = figure(height=4.6)
@@ -34,7 +34,8 @@ def render(ctx) -> Rendered:
            f"per autoencoder with its reconstructions of the same digits. The row labels give each model's mean "
            f"squared error on the {n:,} test images: lowest for the {CONFIG_PROSE[best]} model ({fmt(mse[best])}), "
            f"highest for the {CONFIG_PROSE[worst]} model ({fmt(mse[worst])}).")
-    caption = (f"The test digits of Figure 2, without noise, reconstructed by the five configurations (seed 0). "
+    caption = (f"The test digits of Figure 2, without noise, reconstructed by the five configurations "
+               f"(seed {ctx.seeds[0]}). "
                f"Each row label carries the model's mean squared error over the {n:,} clean test images; from "
                f"lowest to highest: {order}. Over just the {len(pick)} digits shown the errors are "
                + ", ".join(f"{fmt(shown[name])} ({CONFIG_PROSE[name]})" for name in FIVE) + ".")

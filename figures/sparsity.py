@@ -3,6 +3,7 @@
 import numpy as np
 from _style import CONFIG_COLOURS, CONFIG_LABELS, encode, figure, panel_label
 
+from autoencoders.measures import selectivity as measured_selectivity
 from autoencoders.render import Rendered
 from autoencoders.train import NEAR_ZERO_RELATIVE
 
@@ -25,18 +26,19 @@ def seed_bars(ax, values: dict, ylabel: str, scale: float = 1.0) -> None:
 def render(ctx) -> Rendered:
     labels = ctx.test_labels.numpy()
     digits = [d for d in range(10) if (labels == d).any()]
-    z = {name: np.abs(encode(ctx.run(f"{name}-s0").model, ctx.test_images)) for name in PAIR}
+    seed = ctx.seeds[0]  # panels (a) and (c) draw the lowest seed; (b) every seed
+    z = {name: np.abs(encode(ctx.first(name).model, ctx.test_images)) for name in PAIR}
     stats = {name: [r.metrics["latent"] for r in ctx.runs_matching(f"{name}-s*")] for name in PAIR}
     collect = lambda key: {name: [s[key] for s in stats[name]] for name in PAIR}
     near_zero, scale, p99 = collect("near_zero_fraction"), collect("abs_mean"), collect("abs_p99")
-    reference = {name: ctx.run(f"{name}-s0").metrics["latent"]["abs_p99"] for name in PAIR}  # seed 0, as drawn
+    reference = {name: ctx.first(name).metrics["latent"]["abs_p99"] for name in PAIR}  # the seed drawn
     seeds = len(stats[PAIR[0]])
 
     fig = figure(height=6.6)
     top, bottom = fig.subfigures(2, 1, height_ratios=[2.7, 3.9])
     hist, bars_zero, bars_scale = top.subplots(1, 3, width_ratios=[2.6, 1, 1])
 
-    # (a) |z| of every test image and unit, seed 0, on a log axis: shape and scale at a glance.
+    # (a) |z| of every test image and unit, one seed, on a log axis: shape and scale at a glance.
     values = np.concatenate([v.ravel() for v in z.values()])
     bins = np.logspace(np.log10(max(np.percentile(values, 0.1), 1e-6)), np.log10(values.max()), 60)
     tallest = 0.0
@@ -80,7 +82,7 @@ def render(ctx) -> Rendered:
 
     # Numbers: sparsity (near-zero share), scale, and how class-specific the units are.
     mean = lambda d, n: float(np.mean(d[n]))
-    selectivity = {n: float(np.mean(profiles[n].max(0) / profiles[n].mean(0))) for n in PAIR}
+    selectivity = {n: measured_selectivity(z[n], labels) for n in PAIR}
     quiet = {n: int((z[n].mean(0) < NEAR_ZERO_RELATIVE * reference[n]).sum()) for n in PAIR}
     v, s = PAIR
     shrink = mean(scale, s) / mean(scale, v)
@@ -106,14 +108,14 @@ def render(ctx) -> Rendered:
            f"one, while the mean absolute value drops from {mean(scale, v):.2f} to {mean(scale, s):.2f}. "
            f"(c) Two heatmaps of mean absolute activation per code unit and digit class; {used}.")
     caption = (f"Codes of the {ctx.test_size:,} test images under the vanilla and the sparse model (d = 32). "
-               f"(a) Distribution of |z| over all images and units (seed 0); dashed lines: the near-zero threshold, "
+               f"(a) Distribution of |z| over all images and units (seed {seed}); dashed lines: the near-zero threshold, "
                f"{NEAR_ZERO_RELATIVE:g} × the run's 99th percentile of |z|. (b) Means over {seeds} seeds (dots: "
                f"single seeds). With the L1 penalty, {100 * mean(near_zero, s):.1f}% of the entries are near zero "
                f"against {100 * mean(near_zero, v):.1f}% without it"
                + (", a majority" if most else ", so most entries are still far from zero")
                + f"; what changes is the scale of the whole code: its mean |z| is {shrink:.2f} times the vanilla one "
                f"({mean(scale, s):.2f} against {mean(scale, v):.2f}), which the next layer can undo by scaling its "
-               f"weights. (c) Mean |z| per unit and class (seed 0), relative to the run's 99th percentile; units "
+               f"weights. (c) Mean |z| per unit and class (seed {seed}), relative to the run's 99th percentile; units "
                f"whose mean stays below the threshold: {quiet[s]} of {z[s].shape[1]} (sparse), {quiet[v]} of "
                f"{z[v].shape[1]} (vanilla). A unit's largest class mean is on average {selectivity[s]:.2f} times its "
                f"mean over classes in the sparse model and {selectivity[v]:.2f} times in the vanilla one. Sparse "

@@ -20,7 +20,7 @@ def test_smoke_build_writes_every_output(smoke_build):
     out = smoke_build / "out"
     results = json.loads((out / "results" / "results.json").read_text())
     runs = {r["run_id"]: r for r in results["runs"]}
-    assert len(runs) == 2 * 5 + 4  # two seeds of five configurations, plus the sweep's other four widths
+    assert len(runs) == 2 * (5 + 4)  # two seeds of the five configurations and of the sweep's other four widths
     for run in runs.values():
         for field in ("name", "variant", "latent_dim", "seed", "epochs", "final_loss", "test_mse",
                       "test_mse_noisy", "train_seconds", "cache_hit", "key"):
@@ -89,7 +89,7 @@ def test_editing_code_a_run_imports_retrains_it(checkout, tmp_path):
     train.write_text(train.read_text() + "\n# an edit\n")
     done = build_in(checkout, tmp_path)
     assert done.returncode == 0
-    assert "trained 14 runs" in done.stdout
+    assert "trained 18 runs" in done.stdout
 
 
 def test_force_retrains_and_only_limits_it(smoke_build, tmp_path):

@@ -77,3 +77,16 @@ def test_plain_variants_train_on_mse():
     x = torch.rand(8, 1, 28, 28)
     for model in (VanillaAutoencoder(32), ConvAutoencoder(32)):
         assert torch.allclose(model.training_loss(x), ((model(x) - x) ** 2).mean())
+
+
+def test_loss_terms_name_each_part_of_the_objective_and_sum_to_it():
+    torch.manual_seed(0)
+    x = torch.rand(8, 1, 28, 28)
+    sparse = SparseAutoencoder(32, sparsity_weight=1e-3)
+    terms = sparse.loss_terms(x)
+    assert set(terms) == {"reconstruction", "penalty"}
+    z = sparse.encode(x)
+    assert torch.allclose(terms["reconstruction"], F.mse_loss(sparse.decode(z), x))
+    assert torch.allclose(terms["penalty"], 1e-3 * z.abs().mean())
+    assert torch.allclose(sparse.training_loss(x), terms["reconstruction"] + terms["penalty"])
+    assert set(VanillaAutoencoder(32).loss_terms(x)) == {"reconstruction"}

@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import outputs
+from . import claims, outputs
 from .cache import RunCache, imported_modules, run_key, source_hash
 from .data import DATASET_CHECKSUM, load_mnist
 from .experiments import CONFIG_NAMES, DEFAULT_SEEDS, RunConfig, plan
 from .outputs import json_bytes, write_if_changed
-from .render import FigureContext, Recipe, discover, figure_key, png_bytes, snippet
+from .render import FigureContext, Recipe, UndeclaredRun, discover, figure_key, png_bytes, snippet
 from .train import RunResult, train
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +77,11 @@ def results_dir(out: Path) -> Path:
 def paths(out: Path) -> dict[str, Path]:
     r = results_dir(out)
     return {"results": r / "results.json", "figures": r / "figures.json", "table": r / "table.md",
-            "numbers": r / "numbers.json"}
+            "numbers": r / "numbers.json", "claims": r / "claims.json", "ledger": r / "ledger.md"}
+
+
+def claim_section_path(out: Path, section: str) -> Path:
+    return results_dir(out) / "claims" / f"{section}.md"
 
 
 # ---------------------------------------------------------------- the build
@@ -111,8 +115,20 @@ def build(options: Options, progress: Progress | None = None) -> Report:
         results = json.loads(files["results"].read_text())  # the results of record stay as they were
 
     context = FigureContext(results, runs, data)
-    manifest = _render_figures(recipes, keys, selected_figures, context, commit, options, report, progress)
+    manifest = _render_figures(recipes, keys, selected_figures, context, options, report, progress)
     report.seconds["figures"] = time.perf_counter() - started - report.seconds["runs"]
+
+    # The claim ledger: every claim on every seed, re-evaluated only when its code or runs changed.
+    ledger = _read_json(files["claims"])
+    key = ledger_key(keys)
+    if ledger is None or ledger.get("key") != key or options.force:
+        tick = time.perf_counter()
+        entries = claims.evaluate(claims.CLAIMS, runs, data, list(options.seeds))
+        ledger = {"schema": claims.SCHEMA, "key": key, "seeds": sorted(options.seeds), "claims": entries}
+        _write(files["claims"], json_bytes(ledger), report, progress)
+        progress.figure("claim ledger", "evaluated", time.perf_counter() - tick)
+    for path, payload in ledger_files(ledger, options.out).items():
+        _write(path, payload, report, progress)
 
     # What the pages include: the table and the key numbers.
     for name, payload in derived_files(results, manifest).items():
@@ -148,7 +164,7 @@ def _train_or_load(configs, keys, selected, options, data, report, progress) -> 
     return runs
 
 
-def _render_figures(recipes, keys, selected, context, commit, options, report, progress) -> dict:
+def _render_figures(recipes, keys, selected, context, options, report, progress) -> dict:
     """Re-render the figures whose recipe, helpers or runs changed (or those --only names)."""
     files = paths(options.out)
     # Entries of recipes that no longer exist are dropped; the others are kept or replaced.
@@ -168,21 +184,23 @@ def _render_figures(recipes, keys, selected, context, commit, options, report, p
         if fresh and not options.force and selected is None:
             progress.figure(recipe.name, "up to date")
             continue
-        rendered = recipe.module.render(context)
+        try:
+            rendered = recipe.module.render(context.for_recipe(recipe))
+        except UndeclaredRun as error:
+            raise BuildError(str(error)) from None
         png = png_bytes(rendered.figure)
         _write(_png_path(options.out, recipe), png, report, progress)
         manifest[recipe.name] = {
             "number": recipe.number, "key": key, "png": f"figures/{recipe.name}.png",
             "png_sha256": hashlib.sha256(png).hexdigest(), "png_bytes": len(png),
             "recipe_sha256": hashlib.sha256(recipe.path.read_bytes()).hexdigest(),
-            "runs": used, "commit": commit, "alt": rendered.alt, "caption": rendered.caption,
+            "runs": used, "alt": rendered.alt, "caption": rendered.caption,
             "numbers": rendered.numbers,
         }
         _write(_snippet_path(options.out, recipe), _snippet_for(recipe, manifest[recipe.name]), report, progress)
         report.rendered.append(recipe.name)
         progress.figure(recipe.name, "rendered", time.perf_counter() - tick)
-    if not _write(files["figures"], json_bytes(manifest), report, progress, same=_same_figures):
-        manifest = _read_json(files["figures"])  # differs at most in the commits recorded
+    _write(files["figures"], json_bytes(manifest), report, progress)
     return manifest
 
 
@@ -205,6 +223,24 @@ def _snippet_path(out: Path, recipe: Recipe) -> Path:
 
 def _snippet_for(recipe: Recipe, entry: dict) -> bytes:
     return snippet(recipe.name, entry["alt"], entry["caption"], recipe.number).encode()
+
+
+def ledger_key(run_keys: dict[str, str]) -> str:
+    """Hash of everything the ledger depends on: the claims, the measurements and every run."""
+    digest = hashlib.sha256()
+    for module in (claims, claims.measures):
+        path = Path(module.__file__)
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(json.dumps({"runs": run_keys, "dataset": DATASET_CHECKSUM}, sort_keys=True).encode())
+    return digest.hexdigest()[:20]
+
+
+def ledger_files(ledger: dict, out: Path) -> dict[Path, bytes]:
+    """ledger.md and one verdict fragment per section of Part 3: pure functions of claims.json."""
+    files = {paths(out)["ledger"]: claims.ledger_markdown(ledger["claims"]).encode()}
+    for section, text in claims.section_files(ledger["claims"]).items():
+        files[claim_section_path(out, section)] = text.encode()
+    return files
 
 
 def derived_files(results: dict, manifest: dict) -> dict[str, bytes]:
@@ -237,6 +273,17 @@ def check(options: Options) -> list[str]:
     for name, payload in derived_files(results, manifest).items():
         if not files[name].is_file() or files[name].read_bytes() != payload:
             problems.append(f"{files[name]} does not match results.json")
+    if results["provenance"].get("dirty") and Path(options.out).resolve() == REPO_ROOT / "docs":
+        problems.append(f"{files['results']} was built from uncommitted inputs; commit them and rebuild")
+    ledger = _read_json(files["claims"])
+    if ledger is None:
+        problems.append(f"{files['claims']} is missing or unreadable")
+    else:
+        if ledger.get("key") != ledger_key(keys):
+            problems.append("claim ledger: stale (the claims, the measurements or their runs changed)")
+        for path, payload in ledger_files(ledger, options.out).items():
+            if not path.is_file() or path.read_bytes() != payload:
+                problems.append(f"claim ledger: {path} does not match claims.json")
     for recipe in discover(options.figures_dir):
         entry = manifest.get(recipe.name)
         if entry is None:
@@ -286,15 +333,6 @@ def _write(path: Path, payload: bytes, report: Report, progress: Progress, same=
         report.written.append(path)
         progress.wrote(path)
     return written
-
-
-def _same_figures(old: bytes, new: bytes) -> bool:
-    """Figure manifests that differ only in the commit each figure was rendered at."""
-    try:
-        strip = lambda doc: {k: {f: v for f, v in e.items() if f != "commit"} for k, e in json.loads(doc).items()}
-        return strip(old) == strip(new)
-    except (ValueError, AttributeError):
-        return False
 
 
 def _read_json(path: Path):

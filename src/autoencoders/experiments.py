@@ -58,7 +58,7 @@ PUBLISHED_FINAL_LOSS: dict[str, float] = {
 }
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
 
-# The vanilla model at every bottleneck width of the sweep, seed 0 only.
+# The vanilla model at every bottleneck width of the sweep, trained at every seed like the five.
 SWEEP_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64)
 SWEEP: tuple[RunConfig, ...] = tuple(
     RunConfig(f"vanilla-d{d}", "vanilla", latent_dim=d) for d in SWEEP_DIMS
@@ -73,11 +73,11 @@ def plan(
     epochs: int | None = None,
     subset: int | None = None,
 ) -> list[RunConfig]:
-    """All runs of a build: every configuration at every seed, then the sweep at seed 0.
+    """All runs of a build: every configuration, then every width of the sweep, at every seed.
 
-    Runs shared by both lists (vanilla d=2 and d=32 at seed 0) appear once.
+    Runs shared by both lists (vanilla d=2 and d=32) appear once.
     """
-    runs = [replace(c, seed=s) for c in CONFIGURATIONS for s in seeds] + list(SWEEP)
+    runs = [replace(c, seed=s) for c in CONFIGURATIONS + SWEEP for s in seeds]
     overrides = {}
     if epochs is not None:
         overrides["epochs"] = epochs

@@ -39,9 +39,13 @@ class Autoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
-    def training_loss(self, x: torch.Tensor) -> torch.Tensor:
+    def loss_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         # Mean squared error, averaged over pixels and over the batch.
-        return F.mse_loss(self(x), x)
+        return {"reconstruction": F.mse_loss(self(x), x)}
+
+    def training_loss(self, x: torch.Tensor) -> torch.Tensor:
+        # The objective is the sum of the terms; the loop also records each one apart.
+        return sum(self.loss_terms(x).values())
 # --8<-- [end:base]
 
 
@@ -95,7 +99,7 @@ class DenoisingAutoencoder(VanillaAutoencoder):
             x = add_noise(x, self.noise_std)  # fresh noise on every forward pass
         return self.decode(self.encode(x))
 
-    # training_loss is inherited unchanged: F.mse_loss(self(x), x) compares the
+    # loss_terms is inherited unchanged: F.mse_loss(self(x), x) compares the
     # reconstruction of the *noisy* input with the *clean* image x.
 # --8<-- [end:denoising]
 
@@ -108,12 +112,11 @@ class SparseAutoencoder(VanillaAutoencoder):
         super().__init__(latent_dim)
         self.sparsity_weight = sparsity_weight  # lambda
 
-    def training_loss(self, x: torch.Tensor) -> torch.Tensor:
+    def loss_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.encode(x)
-        reconstruction = F.mse_loss(self.decode(z), x)
         # mean |z_k| over the batch *and* over the d units, matching Part 1's formula.
-        penalty = z.abs().mean()
-        return reconstruction + self.sparsity_weight * penalty
+        return {"reconstruction": F.mse_loss(self.decode(z), x),
+                "penalty": self.sparsity_weight * z.abs().mean()}
 # --8<-- [end:sparse]
 
 

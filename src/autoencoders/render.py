@@ -3,7 +3,7 @@
 A recipe is a file `figures/<name>.py` that declares which runs it reads and renders them:
 
     NUMBER = 1                         # its figure number on the site
-    RUNS = ("vanilla-d2-s0",)          # run ids, shell-style patterns allowed ("*-d32-s*")
+    RUNS = ("vanilla-d2-s*",)          # run ids, shell-style patterns ("*-d32-s*"); reads beyond them fail
     def render(ctx: FigureContext) -> Rendered: ...
 
 Files starting with "_" in figures/ are shared helpers; they are part of every figure's key.
@@ -87,19 +87,52 @@ def figure_key(recipe: Recipe, run_keys: dict[str, str]) -> str:
     return digest.hexdigest()[:20]
 
 
-class FigureContext:
-    """What a recipe may read: results, trained models, and the test images, all already at hand."""
+class UndeclaredRun(LookupError):
+    """A recipe read a run that its RUNS do not declare (or that the build did not make)."""
 
-    def __init__(self, results: dict, runs: dict[str, RunResult], load_data):
+
+class FigureContext:
+    """What a recipe may read: results, trained models, and the test images, all already at hand.
+
+    The build hands each recipe a view limited to the runs its RUNS declare, so that a figure's key
+    (which hashes exactly those runs) covers everything the figure shows.
+    """
+
+    def __init__(self, results: dict, runs: dict[str, RunResult], load_data, recipe: Recipe | None = None):
         self.results = results
         self._runs = runs
-        self._load_data = load_data
+        self._load_data = load_data  # cached by the build: views share one loaded dataset
+        self._recipe = recipe
+
+    def for_recipe(self, recipe: Recipe) -> FigureContext:
+        return FigureContext(self.results, self._runs, self._load_data, recipe)
+
+    def _declared(self, run_id: str) -> bool:
+        return self._recipe is None or any(fnmatch.fnmatchcase(run_id, p) for p in self._recipe.patterns)
 
     def run(self, run_id: str) -> RunResult:
+        if not self._declared(run_id):
+            raise UndeclaredRun(f"figure {self._recipe.name} reads run {run_id}, which its RUNS "
+                                f"({', '.join(self._recipe.patterns)}) do not declare")
+        if run_id not in self._runs:
+            raise UndeclaredRun(f"figure {self._recipe.name if self._recipe else '?'} reads run {run_id}, "
+                                f"which this build did not make (seeds: {', '.join(map(str, self.seeds))})")
         return self._runs[run_id]
 
     def runs_matching(self, pattern: str) -> list[RunResult]:
-        return [self._runs[r] for r in sorted(self._runs) if fnmatch.fnmatchcase(r, pattern)]
+        """The declared runs matching `pattern`, by configuration name and then by seed."""
+        found = [r for r in self._runs.values() if fnmatch.fnmatchcase(r.config.run_id, pattern)]
+        for result in found:
+            self.run(result.config.run_id)  # refuses an undeclared read
+        return sorted(found, key=lambda r: (r.config.name, r.config.seed))
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted(self.results["provenance"]["seeds"])
+
+    def first(self, name: str) -> RunResult:
+        """The run of configuration `name` at the lowest seed built: what single-seed panels draw."""
+        return self.run(f"{name}-s{self.seeds[0]}")
 
     @cached_property
     def data(self) -> MNIST:

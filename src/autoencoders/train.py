@@ -47,17 +47,20 @@ def train(
     model.train()
     for epoch in range(config.epochs):
         permutation = torch.randperm(len(images), generator=order)
-        total, batches = torch.zeros(()), 0
+        totals, batches = {}, 0
         for start in range(0, len(images), config.batch_size):
             batch = images[permutation[start:start + config.batch_size]]
-            loss = model.training_loss(batch)  # train mode: noise, L1 term included
+            terms = model.loss_terms(batch)  # train mode: noise, L1 term included
+            loss = sum(terms.values())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += loss.detach()
+            for name, value in terms.items():
+                totals[name] = totals.get(name, 0.0) + value.detach()
             batches += 1
         # "Final loss" as the series defines it: the mean batch loss of an epoch.
-        history.append(total.item() / batches)
+        epoch_terms = {name: total.item() / batches for name, total in totals.items()}
+        history.append(sum(epoch_terms.values()))
         if on_epoch is not None:
             on_epoch(epoch + 1, history[-1])
     train_seconds = time.perf_counter() - started
@@ -66,7 +69,11 @@ def train(
         "parameters": count_parameters(model),
         "history": history,
         "final_loss": history[-1],
+        "final_terms": epoch_terms,  # the last epoch's loss, term by term (sparse: reconstruction + penalty)
         **evaluate(model, config, data),
+        # The final weights on their own training images, in eval mode: the fair partner of test_mse
+        # for the generalisation gap (final_loss averages a whole epoch of moving weights, in train mode).
+        "train_mse": reconstruction_error(model, images),
         "train_seconds": train_seconds,
     }
     return RunResult(config, model, metrics)
@@ -95,6 +102,15 @@ def evaluate(model: Autoencoder, config: RunConfig, data: MNIST) -> dict:
         "test_mse_noisy": noisy_error / clean.numel(),
         "latent": latent_statistics(z, data.test_labels[:config.test_size]),
     }
+
+
+@torch.no_grad()
+def reconstruction_error(model: Autoencoder, images: torch.Tensor) -> float:
+    """Per-pixel MSE of `images` against their reconstructions, in eval mode."""
+    model.eval()
+    error = sum(F.mse_loss(model(images[i:i + EVAL_BATCH]), images[i:i + EVAL_BATCH], reduction="sum").item()
+                for i in range(0, len(images), EVAL_BATCH))
+    return error / images.numel()
 
 
 def latent_statistics(z: torch.Tensor, labels: torch.Tensor) -> dict:

@@ -1,0 +1,195 @@
+"""Measurements of trained models: one definition of each, used by the figures that draw them and by the
+claims (claims.py) that judge them on every seed.
+
+Nothing here trains or writes files; everything is a pure function of models, images and labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .models import Autoencoder, add_noise
+from .train import TEST_NOISE_SEED
+
+
+# ---------------------------------------------------------------- running a model
+
+@torch.no_grad()
+def reconstruct(model: Autoencoder, images: torch.Tensor, batch: int = 2_000) -> torch.Tensor:
+    """The model's output for `images`, in evaluation mode and in batches."""
+    model.eval()
+    return torch.cat([model(images[i:i + batch]) for i in range(0, len(images), batch)])
+
+
+@torch.no_grad()
+def encode(model: Autoencoder, images: torch.Tensor, batch: int = 2_000) -> np.ndarray:
+    """The codes z of `images`, as a (N, d) array."""
+    model.eval()
+    return torch.cat([model.encode(images[i:i + batch]) for i in range(0, len(images), batch)]).numpy()
+
+
+@torch.no_grad()
+def decode(model: Autoencoder, codes: np.ndarray) -> np.ndarray:
+    """Images (N, 28, 28) decoded from codes (N, d)."""
+    model.eval()
+    return model.decode(torch.as_tensor(codes, dtype=torch.float32)).reshape(len(codes), 28, 28).numpy()
+
+
+def pixel_mse(images, reference) -> np.ndarray:
+    """Mean squared error per image, averaged over its pixels (the convention of the training loss)."""
+    a, b = np.asarray(images, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    return ((a - b) ** 2).reshape(len(a), -1).mean(1)
+
+
+def noisy_test_images(test_images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """The evaluation's noise: one fixed pattern for the whole test set, scaled by `sigma`, then clipped."""
+    return add_noise(test_images, sigma, torch.Generator().manual_seed(TEST_NOISE_SEED))
+
+
+def noise_curve(model: Autoencoder, test_images: torch.Tensor, sigmas, count: int) -> np.ndarray:
+    """Mean test MSE against the clean image at each noise level, on the first `count` test images."""
+    clean = test_images[:count]
+    noisy = torch.cat([noisy_test_images(test_images, float(s))[:count] for s in sigmas])
+    return np.array([pixel_mse(out, clean).mean() for out in reconstruct(model, noisy).split(count)])
+
+
+# ---------------------------------------------------------------- the geometry of a code
+
+@dataclass
+class ClassGeometry:
+    """Where the digit classes sit in a code: centroids, and centroid distances in units of the clusters' spread."""
+
+    digits: list[int]
+    centroids: np.ndarray  # (k, d)
+    distance: np.ndarray  # (k, k), diagonal +inf
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """Every pair of classes, closest first."""
+        k = len(self.digits)
+        pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+        pairs.sort(key=lambda p: self.distance[p])
+        return [(self.digits[a], self.digits[b]) for a, b in pairs]
+
+    def pair_rank(self, a: int, b: int) -> int:
+        """1 for the closest pair of centroids, 2 for the next, ...; 0 if a class is absent."""
+        ranked = self.pairs()
+        pair = (min(a, b), max(a, b))
+        return ranked.index(pair) + 1 if pair in ranked else 0
+
+    def isolation(self) -> list[int]:
+        """The classes from the most isolated (farthest from its nearest neighbour) to the least."""
+        nearest = self.distance.min(1)
+        return [self.digits[i] for i in np.argsort(-nearest, kind="stable")]
+
+
+def class_centroids(z: np.ndarray, labels: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The digit classes present in `labels` and the mean code of each, as (classes, (k, d) array)."""
+    digits = [d for d in range(10) if (labels == d).any()]
+    return digits, np.stack([z[labels == d].mean(0) for d in digits])
+
+
+def class_geometry(z: np.ndarray, labels: np.ndarray) -> ClassGeometry:
+    digits, centroids = class_centroids(z, labels)
+    spread = float(np.mean([np.linalg.norm(z[labels == d] - c, axis=1).mean() for d, c in zip(digits, centroids)]))
+    distance = np.linalg.norm(centroids[:, None] - centroids[None], axis=-1) / spread
+    np.fill_diagonal(distance, np.inf)
+    return ClassGeometry(digits, centroids, distance)
+
+
+def nearest_labels(z: np.ndarray, labels: np.ndarray, points: np.ndarray, k: int, exclude_self: bool = False):
+    """For each point, the most common label among its `k` nearest codes in `z` (ties: the smaller digit)."""
+    codes = torch.as_tensor(z, dtype=torch.float64)
+    votes = []
+    for start in range(0, len(points), 1_000):
+        chunk = torch.as_tensor(points[start:start + 1_000], dtype=torch.float64)
+        distance = torch.cdist(chunk, codes)
+        if exclude_self:  # the points are the codes themselves: a code is not its own neighbour
+            distance[torch.arange(len(chunk)), torch.arange(start, start + len(chunk))] = float("inf")
+        index = distance.topk(k, largest=False).indices.numpy()
+        counts = np.apply_along_axis(np.bincount, 1, labels[index], minlength=10)
+        votes.append(counts.argmax(1))
+    return np.concatenate(votes)
+
+
+def knn_agreement(z: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
+    """The share of codes whose `k` nearest other codes mostly carry the same label: how well classes separate."""
+    return float((nearest_labels(z, labels, z, k, exclude_self=True) == labels).mean())
+
+
+def own_region_share(z: np.ndarray, labels: np.ndarray, k: int = 10) -> dict[int, float]:
+    """Per class: the share of its codes whose `k` nearest other codes mostly carry its label."""
+    agree = nearest_labels(z, labels, z, k, exclude_self=True) == labels
+    return {d: float(agree[labels == d].mean()) for d in range(10) if (labels == d).any()}
+
+
+# ---------------------------------------------------------------- straight paths through a 2-D code
+
+@dataclass
+class Path:
+    ends: tuple[int, int]
+    images: np.ndarray  # (steps, 28, 28)
+    unevenness: float  # largest step over the mean step (RMS pixel change between neighbours); 1 = even
+    span: float  # RMS pixel difference between the two ends
+
+
+def centroid_paths(model: Autoencoder, geometry: ClassGeometry, pairs, steps: int) -> list[Path]:
+    """Decode `steps` evenly spaced points on the straight line between two class centroids, per pair."""
+    centre = dict(zip(geometry.digits, geometry.centroids))
+    t = np.linspace(0, 1, steps)[:, None]
+    paths = []
+    for a, b in pairs:
+        if a not in centre or b not in centre:
+            continue
+        images = decode(model, (1 - t) * centre[a] + t * centre[b])
+        step = np.sqrt((np.diff(images, axis=0) ** 2).mean((1, 2)))
+        span = float(np.sqrt(((images[-1] - images[0]) ** 2).mean()))
+        paths.append(Path((a, b), images, float(step.max() / step.mean()), span))
+    return paths
+
+
+# ---------------------------------------------------------------- baselines and code statistics
+
+def pca_test_mse(train: np.ndarray, test: np.ndarray, max_dim: int) -> np.ndarray:
+    """Test MSE of PCA fitted on `train`, reconstructing with the top d components plus the mean, d = 1..max_dim.
+
+    Closed form: the error left after projecting the centred test images onto the leading eigenvectors of the
+    training covariance. No clipping to [0, 1].
+    """
+    mean = train.mean(0)
+    centred = train - mean
+    _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
+    components = vectors[:, ::-1][:, :max_dim]
+    test = test - mean
+    explained = np.cumsum(((test @ components) ** 2).sum(0))
+    return ((test ** 2).sum() - explained) / test.size
+
+
+def class_profiles(z_abs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Mean |z| per digit class (rows) and code unit (columns)."""
+    return np.stack([z_abs[labels == d].mean(0) for d in range(10) if (labels == d).any()])
+
+
+def selectivity(z_abs: np.ndarray, labels: np.ndarray) -> float:
+    """How specific the units are to one class: a unit's largest class mean over its mean across classes,
+    averaged over units. 1 means no preference; 10 would mean a unit active for one class only."""
+    profiles = class_profiles(z_abs, labels)
+    return float(np.mean(profiles.max(0) / profiles.mean(0)))
+
+
+def code_displacement(model: Autoencoder, clean: torch.Tensor, noisy: torch.Tensor) -> float:
+    """How far noise moves the code, relative to how far codes of different images lie apart:
+    mean |z(noisy) - z(clean)| over mean |z(clean) - mean code|. Scale-free, so models compare."""
+    z, z_noisy = encode(model, clean), encode(model, noisy)
+    return float(np.linalg.norm(z_noisy - z, axis=1).mean() / np.linalg.norm(z - z.mean(0), axis=1).mean())
+
+
+# ---------------------------------------------------------------- settings shared by figures and claims
+
+CENTROID_PATHS = ((4, 9), (3, 5), (1, 7), (0, 6), (2, 8))  # from-to digit classes of the straight paths
+PATH_STEPS = 10  # images per path, both ends included
+NEIGHBOURS = 25  # test codes that vote on which digit class a point of the plane belongs to
+NOISE_LEVELS = np.round(np.arange(0, 0.71, 0.1), 2)  # σ of the noise sweep
+NOISE_SWEEP_IMAGES = 1_000  # the first test images: stable means, and 8 levels x 6 models stay cheap
