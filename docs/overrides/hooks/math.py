@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import html as htmlmod
 import json
+import logging
 import os
 import re
 import shutil
@@ -46,8 +47,11 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
+log = logging.getLogger("mkdocs.hooks.math")
+
 HERE = Path(__file__).resolve().parent
 RENDERER = HERE / "mathjax-render.js"
+NODE_MODULES = HERE.parents[2] / "node_modules"  # the repository's, where run.sh runs `npm ci`
 STYLESHEET = "assets/stylesheets/mathjax-svg.css"  # written into site_dir, listed in extra_css
 
 # arithmatex (generic: true): <span class="arithmatex">\(...\)</span>, <div class="arithmatex">\[...\]</div>
@@ -75,15 +79,14 @@ class Build:
     wanted: dict[str, dict] = field(default_factory=dict)  # key -> equation for the renderer
     where: dict[str, str] = field(default_factory=dict)  # key -> "page: TeX", for error messages
     html: dict[str, str] = field(default_factory=dict)  # key -> finished HTML of the equation
-    typeset_now: int = 0
 
 
 _build = Build()
 
 
-def renderer_version(root: Path) -> str:
+def renderer_version() -> str:
     """mathjax-full's version and the renderer script's hash: a change of either re-typesets."""
-    package = root / "node_modules" / "mathjax-full" / "package.json"
+    package = NODE_MODULES / "mathjax-full" / "package.json"
     try:
         mathjax = json.loads(package.read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError):
@@ -108,8 +111,9 @@ def node_command() -> list[str]:
 
 def on_pre_build(config, **kwargs) -> None:
     global _build
+    # The cache lives beside the mkdocs.yml being built, in the project's git-ignored .cache/.
     root = Path(config["config_file_path"]).parent
-    _build = Build(version=renderer_version(root), cache=root / ".cache" / "math")
+    _build = Build(version=renderer_version(), cache=root / ".cache" / "math")
 
 
 # ------------------------------------------------------------------- finding equations
@@ -293,14 +297,14 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     return "".join(pieces)
 
 
-def typeset(equations: dict[str, dict], root: Path) -> tuple[dict[str, str], str]:
+def typeset(equations: dict[str, dict]) -> tuple[dict[str, str], str]:
     """Run the renderer once for all `equations` (key -> request): (key -> HTML, stylesheet)."""
     keys = list(equations)
     request = json.dumps({"equations": [equations[key] for key in keys]})
-    env = {**os.environ, "NODE_PATH": str(root / "node_modules")}
+    env = {**os.environ, "NODE_PATH": str(NODE_MODULES)}
     try:
         done = subprocess.run([*node_command(), str(RENDERER)], input=request, capture_output=True,
-                              text=True, encoding="utf-8", env=env, cwd=root, timeout=600)
+                              text=True, encoding="utf-8", env=env, timeout=600)
     except OSError as error:
         raise PluginError(f"could not start Node.js to typeset the equations: {error}") from None
     if done.returncode != 0:
@@ -332,14 +336,14 @@ def stylesheet_cache() -> Path:
 
 
 def on_env(env, config, files, **kwargs):
-    root = Path(config["config_file_path"]).parent
     if _build.wanted or not stylesheet_cache().is_file():
-        fresh, stylesheet = typeset(_build.wanted, root)
+        fresh, stylesheet = typeset(_build.wanted)
         for key, container in fresh.items():
             _build.html[key] = finish(container)
             write_atomically(_build.cache / f"{key}.html", _build.html[key])
         write_atomically(stylesheet_cache(), stylesheet)
-        _build.typeset_now = len(fresh)
+    log.info("math: %d equations typeset by MathJax, %d taken from %s", len(_build.wanted),
+             len(_build.html) - len(_build.wanted), _build.cache)
     for page in _build.pages:
         page.content = PLACEHOLDERS.sub(lambda m: _build.html[m[1]], page.content)
     return env
