@@ -80,7 +80,10 @@ PAGE_REPORT = r"""
       .filter((svg) => !svg || (svg.getClientRects().length > 0
         && (svg.getBoundingClientRect().width < 2 || svg.getBoundingClientRect().height < 2)))
       .length,
-    glyphless: equations.filter((e) => !e.querySelector("svg path, svg rect")).map((e) => e.dataset.tex),
+    glyphless: equations.filter((e) => !e.querySelector("svg path, svg use, svg rect")).map((e) => e.dataset.tex),
+    // every shared glyph an equation uses is defined on the page
+    dangling: [...article.querySelectorAll("mjx-container use")]
+      .filter((u) => !document.getElementById(u.getAttribute("href").slice(1))).length,
     errors: article.querySelectorAll("[data-mml-node=merror]").length,
     withoutMathML: equations.filter((e) => !e.querySelector("mjx-assistive-mml > math")).length,
     svgNotHidden: [...article.querySelectorAll("mjx-container > svg")]
@@ -115,7 +118,8 @@ def test_every_equation_of_the_source_is_typeset_on_the_page(browser, base_url, 
     assert [normalise(tex) for tex in report["tex"]] == expected, f"/{path}: equations differ from the source"
     raw = RAW_TEX.findall(report["text"])
     assert not raw, f"/{path}: raw TeX in the rendered text: {raw[:5]}"
-    assert report["invisible"] == 0 and not report["glyphless"], f"/{path}: equations not drawn: {report}"
+    assert report["invisible"] == 0 and not report["glyphless"] and report["dangling"] == 0, (
+        f"/{path}: equations not drawn: {report}")
     assert report["errors"] == 0, f"/{path}: MathJax error boxes on the page"
     assert report["withoutMathML"] == 0 and report["svgNotHidden"] == 0, f"/{path}: no accessible MathML"
     assert report["tabStops"] == 0, f"/{path}: {report['tabStops']} equations are Tab stops"

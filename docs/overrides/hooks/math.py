@@ -9,8 +9,9 @@ How a build goes:
    on Markdown pages, `$...$` / `$$...$$` in the text of notebook pages (nbconvert does not wrap
    them). Each one is replaced by a placeholder, and each one that is not in the cache is queued.
 2. `on_env` (after every page's content, before any page is written) starts Node ONCE for all
-   queued equations, stores the results in the cache, and fills in the placeholders. The search
-   plugin reads page.content after that, so it indexes the final HTML.
+   queued equations, stores the results in the cache, and fills in the placeholders, with each
+   distinct glyph outline defined once per page (share_glyphs). The search plugin reads
+   page.content after that, so it indexes the final HTML.
 3. `on_post_build` writes MathJax's stylesheet for its SVG output into the site.
 
 Each equation becomes
@@ -345,8 +346,30 @@ def on_env(env, config, files, **kwargs):
     log.info("math: %d equations typeset by MathJax, %d taken from %s", len(_build.wanted),
              len(_build.html) - len(_build.wanted), _build.cache)
     for page in _build.pages:
-        page.content = PLACEHOLDERS.sub(lambda m: _build.html[m[1]], page.content)
+        page.content = share_glyphs(PLACEHOLDERS.sub(lambda m: _build.html[m[1]], page.content))
     return env
+
+
+GLYPH = re.compile(r'<path data-c="(?P<char>[^"]*)" d="(?P<d>[^"]*)"(?P<rest>[^>]*)></path>')
+
+
+def share_glyphs(content: str) -> str:
+    """Draw each distinct glyph once per page: its outline goes into one hidden <svg> at the top of
+    the page, and every equation refers to it with <use>. (Each equation comes from the cache with
+    its own outlines; a page repeats the same few dozen glyphs a thousand times, and even gzipped
+    that doubles the HTML of Part 1.) The definitions live in the page's content, so they come
+    and go with it under instant navigation."""
+    ids: dict[str, str] = {}
+
+    def use(match: re.Match) -> str:
+        glyph = ids.setdefault(match["d"], f"mjx-glyph-{len(ids)}")
+        return f'<use data-c="{match["char"]}" href="#{glyph}"{match["rest"]}></use>'
+
+    content = GLYPH.sub(use, content)
+    if not ids:
+        return content
+    outlines = "".join(f'<path id="{glyph}" d="{d}"></path>' for d, glyph in ids.items())
+    return f'<svg class="mjx-glyphs" hidden aria-hidden="true"><defs>{outlines}</defs></svg>\n{content}'
 
 
 def on_post_build(config, **kwargs) -> None:

@@ -34,8 +34,8 @@ const tex = new TeX({
   tags: "none",
   formatError: (jax, error) => { throw error; },
 });
-// fontCache "none": every glyph is a path of its own equation, so no equation refers to an id that
-// another one defines; the pages' gzip absorbs the repetition.
+// fontCache "none": every glyph is a path of its own equation, so each equation stands alone in the
+// cache; the hook then shares the outlines among the equations of a page (share_glyphs).
 const svg = new SVG({fontCache: "none"});
 const html = mathjax.document("", {InputJax: tex, OutputJax: svg});
 
