@@ -80,6 +80,8 @@ PAGE_REPORT = r"""
       .filter((svg) => !svg || (svg.getClientRects().length > 0
         && (svg.getBoundingClientRect().width < 2 || svg.getBoundingClientRect().height < 2)))
       .length,
+    // the page's shared glyph outlines take no room (an <svg> ignores the hidden attribute)
+    glyphsShown: [...article.querySelectorAll("svg.mjx-glyphs")].filter((svg) => svg.getClientRects().length).length,
     glyphless: equations.filter((e) => !e.querySelector("svg path, svg use, svg rect")).map((e) => e.dataset.tex),
     // every shared glyph an equation uses is defined on the page
     dangling: [...article.querySelectorAll("mjx-container use")]
@@ -120,6 +122,7 @@ def test_every_equation_of_the_source_is_typeset_on_the_page(browser, base_url, 
     assert not raw, f"/{path}: raw TeX in the rendered text: {raw[:5]}"
     assert report["invisible"] == 0 and not report["glyphless"] and report["dangling"] == 0, (
         f"/{path}: equations not drawn: {report}")
+    assert report["glyphsShown"] == 0, f"/{path}: the glyph definitions take room on the page"
     assert report["errors"] == 0, f"/{path}: MathJax error boxes on the page"
     assert report["withoutMathML"] == 0 and report["svgNotHidden"] == 0, f"/{path}: no accessible MathML"
     assert report["tabStops"] == 0, f"/{path}: {report['tabStops']} equations are Tab stops"

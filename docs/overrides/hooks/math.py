@@ -369,7 +369,7 @@ def share_glyphs(content: str) -> str:
     if not ids:
         return content
     outlines = "".join(f'<path id="{glyph}" d="{d}"></path>' for d, glyph in ids.items())
-    return f'<svg class="mjx-glyphs" hidden aria-hidden="true"><defs>{outlines}</defs></svg>\n{content}'
+    return f'<svg class="mjx-glyphs" style="display: none" aria-hidden="true"><defs>{outlines}</defs></svg>\n{content}'
 
 
 def on_post_build(config, **kwargs) -> None:
