@@ -277,3 +277,11 @@ def test_a_warm_build_typesets_nothing_and_writes_the_same_bytes(tmp_path):
         assert BUILD_DATE.sub(b"", cold_bytes) == BUILD_DATE.sub(b"", warm_bytes), name
     # Another renderer version would be another key: the cache files are named by the key.
     assert len(list((tmp_path / ".cache" / "math").glob("*.html"))) == 5
+
+
+def test_display_equations_of_the_notebook_are_not_put_inside_paragraphs(site):
+    """nbconvert writes a display equation as a paragraph of its own, <p>$$...$$</p>; the typeset
+    <div> replaces that paragraph (a <div> inside a <p> would be split off by the HTML parser)."""
+    html = (site / "notebook" / "index.html").read_text(encoding="utf-8")
+    assert html.count('<div class="arithmatex"') >= 1
+    assert not re.search(r'<p>\s*<div class="arithmatex"', html)

@@ -60,8 +60,10 @@ STYLESHEET = "assets/stylesheets/mathjax-svg.css"  # written into site_dir, list
 ARITHMATEX = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<tex>.*?)</(?P=tag)>', re.DOTALL)
 # Notebook pages: elements whose text is code or machinery, where `$` is not math.
 NOT_PROSE = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
-# `$$...$$` first, then `$...$` (not `\$`, not empty, not spanning a tag).
-DOLLARS = re.compile(r"\$\$(?P<display>[^<]+?)\$\$|(?<![\\$])\$(?P<inline>[^$<\n]+?)(?<!\\)\$")
+# `$$...$$` first (with the <p> around it when it is a paragraph of its own: a <div> may not sit in a
+# <p>), then `$...$` (not `\$`, not empty, not spanning a tag).
+DOLLARS = re.compile(r"<p>\s*\$\$(?P<block>[^<]+?)\$\$\s*</p>|\$\$(?P<display>[^<]+?)\$\$"
+                     r"|(?<![\\$])\$(?P<inline>[^$<\n]+?)(?<!\\)\$")
 PLACEHOLDER = "\x02math:{}\x03"
 PLACEHOLDERS = re.compile("\x02math:([0-9a-f]{64})\x03")
 
@@ -134,8 +136,9 @@ def find_equations(html: str, notebook: bool) -> list[tuple[int, int, str, bool]
         for match in DOLLARS.finditer(html):
             if any(start <= match.start() < end for start, end in skip):
                 continue
-            display = match["display"] is not None
-            tex = htmlmod.unescape(match["display"] if display else match["inline"]).strip()
+            tex = match["block"] or match["display"] or match["inline"]
+            display = match["inline"] is None
+            tex = htmlmod.unescape(tex).strip()
             found.append((match.start(), match.end(), tex, display))
     return sorted(found)
 
