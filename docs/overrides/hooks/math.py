@@ -70,6 +70,7 @@ PLACEHOLDERS = re.compile("\x02math:([0-9a-f]{64})\x03")
 REF = re.compile(r"\\(?:eq)?ref\s*\{([^{}]*)\}")
 LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
 TAG = re.compile(r"\\tag\*?\s*\{([^{}]*)\}")
+TAG_ID = "mjx-eqn:{}"  # MathJax's id of a labelled equation's tag (Tags.formatId)
 
 
 @dataclass
@@ -302,9 +303,12 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
                 _build.where[key] = f"{name}: {tex}"
         delimiters = ("\\[", "\\]") if display else ("\\(", "\\)")
         tag = "div" if display else "span"
+        # An equation that refers to one equation links to it (see finish for why the link is HTML).
+        link = (f'<a class="math-ref" href="#{htmlmod.escape(TAG_ID.format(next(iter(refs))))}">', "</a>") \
+            if len(refs) == 1 else ("", "")
         pieces += [html[position:start],
                    f'<{tag} class="arithmatex" data-tex="{htmlmod.escape(delimiters[0] + tex + delimiters[1])}">',
-                   PLACEHOLDER.format(key),
+                   link[0], PLACEHOLDER.format(key), link[1],
                    f'<span class="math-text" hidden>{htmlmod.escape(readable(tex), quote=False)}</span></{tag}>']
         position = end
     pieces.append(html[position:])
@@ -334,9 +338,19 @@ def typeset(equations: dict[str, dict]) -> tuple[dict[str, str], str]:
     return {key: result["html"] for key, result in zip(keys, results)}, answer["stylesheet"]
 
 
+SVG_LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.DOTALL)
+
+
 def finish(container: str) -> str:
-    """Keep the search plugin out of the MathML copy: the page's `math-text` stands for it."""
-    return container.replace("<mjx-assistive-mml ", "<mjx-assistive-mml data-search-exclude ", 1)
+    """The renderer's output as it goes into a page (applied after the cache, so that changing
+    this never leaves stale entries in it):
+    - the search plugin skips the MathML copy: the page's `math-text` stands for it;
+    - the links that \\ref and \\eqref draw inside the SVG become plain groups. Material's JavaScript
+      sets `.href` on every element with an href attribute and reads `.href` as a string from
+      any clicked <a>; an SVG element's href is a read-only object, so both throw. The hook puts
+      an HTML link around such an equation instead (on_page_content)."""
+    container = container.replace("<mjx-assistive-mml ", "<mjx-assistive-mml data-search-exclude ", 1)
+    return SVG_LINK.sub(r"<g>\1</g>", container)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -354,13 +368,13 @@ def on_env(env, config, files, **kwargs):
     if _build.wanted or not stylesheet_cache().is_file():
         fresh, stylesheet = typeset(_build.wanted)
         for key, container in fresh.items():
-            _build.html[key] = finish(container)
-            write_atomically(_build.cache / f"{key}.html", _build.html[key])
+            _build.html[key] = container
+            write_atomically(_build.cache / f"{key}.html", container)
         write_atomically(stylesheet_cache(), stylesheet)
     log.info("math: %d equations typeset by MathJax, %d taken from %s", len(_build.wanted),
              len(_build.html) - len(_build.wanted), _build.cache)
     for page in _build.pages:
-        page.content = share_glyphs(PLACEHOLDERS.sub(lambda m: _build.html[m[1]], page.content))
+        page.content = share_glyphs(PLACEHOLDERS.sub(lambda m: finish(_build.html[m[1]]), page.content))
     return env
 
 
@@ -377,7 +391,8 @@ def share_glyphs(content: str) -> str:
 
     def use(match: re.Match) -> str:
         glyph = ids.setdefault(match["d"], f"mjx-glyph-{len(ids)}")
-        return f'<use data-c="{match["char"]}" href="#{glyph}"{match["rest"]}></use>'
+        # xlink:href, not href: Material's JavaScript would try to set .href of a <use> (see finish)
+        return f'<use data-c="{match["char"]}" xlink:href="#{glyph}"{match["rest"]}></use>'
 
     content = GLYPH.sub(use, content)
     if not ids:
