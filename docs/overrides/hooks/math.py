@@ -18,7 +18,8 @@ Each equation becomes
     <span|div class="arithmatex" data-tex="\\(...\\)"><mjx-container>svg + MathML</mjx-container>
     <span class="math-text" hidden>readable text</span></span|div>
 - the SVG (aria-hidden) is what readers see; the hidden MathML copy is what screen readers read;
-  nothing is focusable unless it is a link (\\eqref);
+  nothing is focusable, except that an equation with a \\ref or \\eqref is wrapped in a link to
+  the numbered equation;
 - `data-tex` is what math-copy.js puts on the clipboard when a selection includes the equation;
 - the hidden `math-text` is a plain-text form of the TeX, for the search index only (the search
   plugin reads the MathML copy as text too, so that copy is marked `data-search-exclude`).
