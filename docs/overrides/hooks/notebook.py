@@ -5,9 +5,9 @@ processing, which leaves two problems that this hook fixes in `on_page_content`:
 
 1. nbconvert embeds a MathJax 2 loader: `<script src="">` (its CDN URL, blanked because the plugin
    passes no custom_mathjax_url) and a `text/x-mathjax-config` script that calls the MathJax 2 API.
-   The site self-hosts MathJax 3 for every page, so the block is dead weight, and worse: Material's
-   instant navigation re-runs a new page's inline scripts as JavaScript, and `MathJax.Hub.Config`
-   then throws, since MathJax 3 has no `Hub`. The block sits between two comments of the template.
+   The site's equations are typeset at build time (hooks/math.py), so the block is dead weight, and
+   worse: Material's instant navigation re-runs a new page's inline scripts as JavaScript, and
+   `MathJax.Hub.Config` then throws. The block sits between two comments of the template.
 2. Links between pages written as in Markdown, `[Part 3](part-3-experiments.md)`, work when the
    notebook is opened from docs/ in Jupyter, but MkDocs does not rewrite them on notebook pages.
    They are rewritten here to the target page's URL; a link to a missing page is a warning, so a
