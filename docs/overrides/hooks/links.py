@@ -15,6 +15,8 @@ placeholder:
   gets a `url` field with the page's address.
 - `on_page_content`: with repo_url, each such title links to the lines of that section in the
   repository, at the commit the site is built from.
+- `on_post_build`: the site serves a copy of CITATION.cff that also carries the addresses
+  (`url`, `repository-code`), which the committed file cannot know.
 """
 
 from __future__ import annotations
@@ -138,3 +140,14 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
                 f'{match["title"]}</a></span>')
 
     return FILENAME.sub(link, html)
+
+
+def on_post_build(config, **kwargs) -> None:
+    source = _root / "CITATION.cff"
+    if not source.is_file():
+        return
+    text = source.read_text(encoding="utf-8")
+    for key, value in (("url", config.site_url), ("repository-code", config.repo_url)):
+        if value and not re.search(rf"^{key}:", text, re.MULTILINE):
+            text = text.rstrip("\n") + f'\n{key}: "{value}"\n'
+    (Path(config.site_dir) / "CITATION.cff").write_text(text, encoding="utf-8")
