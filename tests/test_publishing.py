@@ -406,7 +406,9 @@ def test_the_404_page_is_styled_under_a_sub_path(published):
                 page.on("response", lambda r: local.append((r.url, r.status)) if r.url.startswith(base) else None)
                 response = page.goto(base + "no/such/page/", wait_until="load")
                 assert response.status == 404
-                assert "404 - Not found" in page.inner_text("article")
+                assert "Page not found" in page.inner_text("article")
+                home = page.eval_on_selector("article a", "a => a.href")  # resolved against the page
+                assert home.rstrip(".") == base and context.request.get(home).status == 200, home
                 styles = [(url, status) for url, status in local if url.endswith(".css")]
                 assert any("/assets/stylesheets/main." in url for url, _ in styles), local
                 assert all(status == 200 for _, status in styles), styles
