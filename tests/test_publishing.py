@@ -245,7 +245,16 @@ def test_every_page_has_canonical_link_sharing_metadata_and_source_links(publish
     image = published / "figures" / "latent-map.png"
     width, height = int(meta(read(published, ""), "og:image:width")), int(meta(read(published, ""), "og:image:height"))
     assert image.read_bytes()[16:24] == width.to_bytes(4, "big") + height.to_bytes(4, "big")
-    assert meta(read(published, "part-1-math/"), "og:description").startswith("The mathematics behind")
+    class Untagged(yaml.SafeLoader):  # mkdocs.yml's !ENV and !!python tags, read as null
+        pass
+
+    Untagged.add_multi_constructor("", lambda loader, suffix, node: None)
+    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Untagged)
+    site_description = " ".join(config["site_description"].split())
+    for path, source in PAGES.items():
+        front = re.match(r"---\n(.*?)\n---\n", (REPO / "docs" / source).read_text(encoding="utf-8"), re.DOTALL)
+        expected = (yaml.safe_load(front[1]) if front else {}).get("description", site_description)
+        assert " ".join(meta(read(published, path), "og:description").split()) == expected, source
     assert REPO_URL in hrefs(read(published, "")), "no link to the repository in the header"
 
 

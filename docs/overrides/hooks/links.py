@@ -47,7 +47,8 @@ _listings: dict[str, list[tuple[str, str | None]]] = {}  # page -> (path, sectio
 
 
 def _png_size(path: Path) -> tuple[int, int]:
-    header = path.read_bytes()[:24]
+    with path.open("rb") as png:
+        header = png.read(24)  # signature, then the IHDR chunk: width and height come first
     if header[:8] != b"\x89PNG\r\n\x1a\n":
         raise PluginError(f"{path} is not a PNG file")
     return struct.unpack(">II", header[16:24])
