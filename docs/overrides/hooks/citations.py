@@ -29,7 +29,7 @@ CITATION = re.compile(
     rf"(?P<narrative>(?P<n_who>{AUTHORS})\s+\((?P<n_year>{YEAR})\))"
     rf"|(?P<p_who>{AUTHORS}),\s+(?P<p_year>{YEAR})(?=\s*[;)])"
 )
-REFERENCES = re.compile(r'(<h2 id="references"[^>]*>.*?</h2>\s*<ul>)(.*?)(</ul>)', re.DOTALL)
+REFERENCES = re.compile(r'(<h2 id="references"[^>]*>.*?</h2>\s*<([ou]l)>)(.*?)(</\2>)', re.DOTALL)
 ENTRY = re.compile(r"<li>(.*?)</li>", re.DOTALL)
 # An entry opens with initials and the first author's surname, and gives the year in parentheses.
 ENTRY_AUTHOR = re.compile(rf"^\s*(?:[A-Z][a-z]?\.(?:-[A-Z]\.)?\s+)+(?P<surname>{NAME})")
@@ -91,8 +91,8 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     entries: dict[str, str] = {}
     parts = REFERENCES.search(html)
     if parts:
-        items, entries = _number_entries(parts[2], name)
-        before, after = html[:parts.start()] + parts[1], parts[3] + html[parts.end():]
+        items, entries = _number_entries(parts[3], name)
+        before, after = html[:parts.start()] + parts[1], parts[4] + html[parts.end():]
     else:
         before, items, after = html, "", ""
     missing: list[str] = []
