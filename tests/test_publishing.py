@@ -305,6 +305,14 @@ def test_without_addresses_no_derived_or_placeholder_link_is_emitted(local):
             assert "/edit/" not in href and "/raw/" not in href, f"{source}: source link {href!r} without REPO_URL"
 
 
+@pytest.mark.parametrize("variable", ["SITE_URL", "REPO_URL"])
+def test_an_address_without_a_scheme_is_refused_clearly(tmp_path, variable):
+    done = build_site(tmp_path / "site", addresses={variable: "example.org/autoencoders"})
+    assert done.returncode == 1
+    assert f"Config value '{variable.lower()}': The URL isn't valid" in done.stderr
+    assert not (tmp_path / "site").exists()
+
+
 def test_every_page_shows_the_date_of_its_last_commit(published):
     for path, source in PAGES.items():
         date = subprocess.run(["git", "log", "-1", "--format=%cs", "--", f"docs/{source}"], cwd=REPO,
