@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The project's two entry points, each of which sets up (or reuses) .venv first:
+# The project's entry points, each of which sets up (or reuses) .venv first:
 #   ./run.sh build   train or reuse every run, render results and figures into docs/, build the site
 #   ./run.sh test    run the whole test suite (installs Chromium for the browser test when missing)
+#   ./run.sh serve   rebuild only what is stale, then serve the site locally with live reload
+#   ./run.sh setup   only create or update .venv (the deploy workflow's install step)
 set -euo pipefail
 export NO_MKDOCS_2_WARNING=1  # Material's end-of-life banner, printed on every mkdocs call otherwise
 
@@ -69,8 +71,18 @@ main() {
             ensure_chromium
             "$VENV/bin/python" -m pytest "${@:2}"
             ;;
+        serve)
+            setup
+            # Train and render only when the committed outputs are stale; mkdocs serve builds the site.
+            "$VENV/bin/python" build_figures.py --check || "$VENV/bin/python" build_figures.py
+            exec "$VENV/bin/mkdocs" serve "${@:2}"
+            ;;
+        setup)
+            setup
+            ;;
         *)
-            echo "usage: ./run.sh build [build_figures.py flags] | ./run.sh test [pytest flags]" >&2
+            echo "usage: ./run.sh build [build_figures.py flags] | ./run.sh test [pytest flags]" \
+                 "| ./run.sh serve [mkdocs serve flags] | ./run.sh setup" >&2
             exit 2
             ;;
     esac

@@ -28,9 +28,15 @@ MARKER = re.compile(r"-{1,}8<-{1,}[ \t]+\[[ \t]*(?P<type>start|end)[ \t]*:[ \t]*
                     re.IGNORECASE)
 
 
-def build_site(destination: Path, config: Path = REPO / "mkdocs.yml") -> subprocess.CompletedProcess:
+# mkdocs.yml reads the site's addresses from these; a build sees only those a test passes in.
+ADDRESS_VARIABLES = ("SITE_URL", "REPO_URL", "EDIT_URI")
+
+
+def build_site(destination: Path, config: Path = REPO / "mkdocs.yml",
+               addresses: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`mkdocs build --strict` with the running interpreter (the project's venv)."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {key: value for key, value in os.environ.items() if key not in ADDRESS_VARIABLES}
+    env.update(addresses or {}, NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(destination), "-f", str(config)],
         cwd=config.parent, env=env, capture_output=True, text=True, timeout=600,
