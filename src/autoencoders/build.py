@@ -390,7 +390,7 @@ def dry_run(options: Options) -> list[str]:
                 lines.append(f"train   {step.name:<18} time unknown ({basis})")
             else:
                 total += seconds
-                lines.append(f"train   {step.name:<18} ~{seconds:6.1f} s ({basis})")
+                lines.append(f"train   {step.name:<18} ~{seconds:.1f} s ({basis})")
         elif step.action == "fail":
             lines.append(f"fail    {step.name:<18} not in the cache and not selected by --only")
         elif step.action == "render":
@@ -477,12 +477,13 @@ def _train_times(options: Options) -> list[dict]:
 def _estimate(config: RunConfig, history: list[dict]) -> tuple[float | None, str]:
     """Median time of earlier runs of the same configuration (else the same variant), scaled by epochs
     and training images where those differ; with the basis of the estimate."""
-    for label, similar in ((f"{config.name} runs", [h for h in history if h.get("name") == config.name]),
-                           (f"{config.variant} runs", [h for h in history if h.get("variant") == config.variant])):
+    for label, similar in ((config.name, [h for h in history if h.get("name") == config.name]),
+                           (config.variant, [h for h in history if h.get("variant") == config.variant])):
         if similar:
             exact = [h for h in similar if (h["epochs"], h["train_size"]) == (config.epochs, config.train_size)]
             scaled = [h["train_seconds"] * config.epochs / h["epochs"] * config.train_size / h["train_size"]
                       for h in exact or similar]
             how = "" if exact else ", scaled by epochs and images"
-            return statistics.median(scaled), f"median of {len(scaled)} earlier {label}{how}"
+            basis = f"median of {len(scaled)} earlier {label} runs" if len(scaled) > 1 else f"an earlier {label} run"
+            return statistics.median(scaled), basis + how
     return None, f"no earlier {config.variant} run recorded"
