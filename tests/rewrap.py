@@ -112,11 +112,11 @@ def _shorten(source: str, lines: list[str], row: int, width: int) -> str | None:
         cuts = [c for c in cuts if len(indent) < c <= width and line[c:].strip() and line[:c].strip()]
         if cuts:
             return _replace(lines, row, [line[:cuts[-1]].rstrip(), indent + CONTINUATION + line[cuts[-1]:].lstrip()])
-    shorter = _split_string(lines, row, line, indent, on_line, tokens, width) or _bracket(lines, row, line, on_line, tokens)
-    if shorter is None and not any(t.type == tokenize.STRING and "f" in t.string.split(t.string[-1])[0].lower()
-                                   for t in on_line):
+    shorter = (_split_string(lines, row, line, indent, on_line, tokens, width)
+               or _bracket(lines, row, line, on_line, tokens))
+    if shorter is None and not any(_is_f_string(t) for t in on_line):
         _fail(row, line)
-    return shorter
+    return shorter  # None: an f-string whose field is wider than the room left
 
 
 def _bracket(lines, row, line, on_line, tokens) -> str | None:
@@ -131,6 +131,10 @@ def _bracket(lines, row, line, on_line, tokens) -> str | None:
     if line.endswith("\\") or line[start:].startswith("("):
         return None  # a backslash: the closing bracket would belong on a later line
     return _replace(lines, row, [f"{line[:start]}({line[start:]})"])
+
+
+def _is_f_string(tok) -> bool:
+    return tok.type == tokenize.STRING and "f" in tok.string.split(tok.string[-1])[0].lower()
 
 
 def _fail(row: int, line: str):
@@ -190,8 +194,9 @@ def _is_docstring(tokens, index) -> bool:
     """A string alone on its logical line (after a newline or an indent): a docstring or a no-op."""
     before = next((t for t in reversed(tokens[:index]) if t.type not in (tokenize.NL, tokenize.COMMENT)), None)
     after = tokens[index + 1] if index + 1 < len(tokens) else None
-    return (before is None or before.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING)) \
-        and after is not None and after.type in (tokenize.NEWLINE, tokenize.ENDMARKER)
+    starts_line = before is None or before.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                                                    tokenize.ENCODING)
+    return starts_line and after is not None and after.type in (tokenize.NEWLINE, tokenize.ENDMARKER)
 
 
 def _replace(lines: list[str], row: int, new: list[str]) -> str:

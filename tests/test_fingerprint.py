@@ -17,14 +17,16 @@ def edit(text: str, old: str, new: str) -> str:
 
 SAME_MEANING = {
     "a comment": lambda s: edit(s, "penalty = z.abs().mean()", "penalty = z.abs().mean()  # changed"),
-    "a docstring": lambda s: edit(s, '"""The vanilla network plus an L1 penalty', '"""A vanilla network with an L1 penalty'),
+    "a docstring": lambda s: edit(s, '"""The vanilla network plus an L1 penalty',
+                                  '"""A vanilla network with an L1 penalty'),
     "a new docstring": lambda s: edit(s, "    def training_loss(self, x: torch.Tensor) -> torch.Tensor:\n        z =",
                                       '    def training_loss(self, x: torch.Tensor) -> torch.Tensor:\n'
                                       '        """Reconstruction plus the weighted penalty."""\n        z ='),
     "snippet markers": lambda s: edit(s, "class SparseAutoencoder(", "# --8<-- [start:x]\nclass SparseAutoencoder("),
     "re-wrapped lines": lambda s: rewrap(s, 60)[0],
     "spaces and brackets": lambda s: edit(s, "return reconstruction + self.sparsity_weight * penalty",
-                                          "return (reconstruction\n                + (self.sparsity_weight*penalty))"),
+                                          "return (reconstruction\n"
+                                          "                + (self.sparsity_weight*penalty))"),
 }
 
 
@@ -47,8 +49,8 @@ NEW_MEANING = [
     ("an optimiser argument", TRAIN, "lr=config.learning_rate, fused=True", "lr=config.learning_rate, eps=1e-6",
      "train changed"),
     ("a number's type", MODELS, "IMAGE_SIDE = 28", "IMAGE_SIDE = 28.0", "IMAGE_SIDE changed"),
-    ("a new function", MODELS, "\nclass SparseAutoencoder(", "\ndef helper():\n    return 1\n\n\nclass SparseAutoencoder(",
-     "helper added"),
+    ("a new function", MODELS, "\nclass SparseAutoencoder(",
+     "\ndef helper():\n    return 1\n\n\nclass SparseAutoencoder(", "helper added"),
 ]
 
 

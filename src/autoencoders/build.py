@@ -316,6 +316,10 @@ def _sha256_of(path: Path) -> str | None:
 
 # ---------------------------------------------------------------- --explain and --dry-run
 
+# A key differs, yet everything the outputs recorded about it is unchanged: the key's own recipe moved.
+UNEXPLAINED = "its key changed, but nothing the outputs recorded did (the way keys are computed changed)"
+
+
 @dataclass
 class Step:
     """What a build would do with one run or figure, and why; `action` is None when it has nothing to do."""
@@ -342,6 +346,8 @@ def plan_steps(options: Options) -> list[Step]:
     files = paths(options.out)
     results, manifest = _read_json(files["results"]) or {}, _read_json(files["figures"]) or {}
     records = {r["run_id"]: r for r in results.get("runs", [])}
+    recorded = results.get("provenance", {})
+    current = {"versions": environment(), "sources": source_fingerprints()}
     cache = RunCache(options.cache_dir)
 
     steps = []
@@ -349,7 +355,7 @@ def plan_steps(options: Options) -> list[Step]:
         key, record = keys[config.run_id], records.get(config.run_id)
         cached = (cache.path(config, key) / "result.json").is_file()
         forced = options.force and config.name in selected_runs
-        cause = "--force" if forced else _run_cause(config, key, record, results.get("provenance", {}))
+        cause = "--force" if forced else _run_cause(config, key, record, recorded, current)
         if not cached and not cause:
             cause = "not in the cache"
         action = (None if not cause else "reuse" if cached and not forced
@@ -373,7 +379,7 @@ def plan_steps(options: Options) -> list[Step]:
 def explain(options: Options) -> list[str]:
     """One line per run and figure that a build would rebuild, saying why."""
     verbs = {"train": "train", "reuse": "reuse from the cache", "render": "render",
-             "fail": "cannot train (not selected by --only)"}
+             "fail": "not in the cache, and --only does not select it: the build would stop"}
     return [f"{s.kind} {s.name} ({verbs[s.action]}): {s.cause}" for s in plan_steps(options) if s.action]
 
 
@@ -396,14 +402,18 @@ def dry_run(options: Options) -> list[str]:
         elif step.action == "render":
             lines.append(f"render  {step.name}")
     count = lambda action: sum(s.action == action for s in steps)
-    lines.append(f"would train {count('train')} runs (~{total:.0f} s" + (f", plus {unknown} of unknown time" if unknown else "")
-                 + f"), reuse {count('reuse')} changed runs from the cache, render {count('render')} figures"
-                 + ("; the build would fail" if count("fail") else ""))
+    time_note = f"~{total:.0f} s" + (f", plus {unknown} of unknown time" if unknown else "")
+    failing = "; the build would fail" if count("fail") else ""
+    lines.append(f"would train {count('train')} runs ({time_note}), reuse {count('reuse')} changed runs "
+                 f"from the cache, render {count('render')} figures{failing}")
     return lines
 
 
-def _run_cause(config: RunConfig, key: str, record: dict | None, provenance: dict) -> str:
-    """Why `key` differs from the key results.json recorded for this run ("" when it does not)."""
+def _run_cause(config: RunConfig, key: str, record: dict | None, provenance: dict, current: dict) -> str:
+    """Why `key` differs from the key results.json recorded for this run ("" when it does not).
+
+    `provenance` is what results.json recorded for the whole build, `current` the versions and
+    source fingerprints of this checkout."""
     if record is None:
         return "not in results.json"
     if record.get("key") == key:
@@ -413,20 +423,20 @@ def _run_cause(config: RunConfig, key: str, record: dict | None, provenance: dic
               if record.get(name) != value]
     if fields:
         causes.append("configuration: " + ", ".join(fields))
-    env, recorded_versions = environment(), provenance.get("versions", {})
+    env, versions_then = current["versions"], provenance.get("versions", {})
     if provenance.get("dataset_checksum") != env["dataset"]:
-        causes.append(f"the data checksum changed ({str(provenance.get('dataset_checksum'))[:12]} -> {env['dataset'][:12]})")
-    causes += [f"{name} {recorded_versions.get(name)} -> {env[name]}" for name in ("torch", "numpy")
-               if recorded_versions.get(name) != env[name]]
-    recorded = provenance.get("source_fingerprints")
-    current = source_fingerprints()
-    if recorded is None:
+        causes.append(f"the data checksum changed ({str(provenance.get('dataset_checksum'))[:12]} "
+                      f"-> {env['dataset'][:12]})")
+    causes += [f"{name} {versions_then.get(name)} -> {env[name]}" for name in ("torch", "numpy")
+               if versions_then.get(name) != env[name]]
+    then, now = provenance.get("source_fingerprints"), current["sources"]
+    if then is None:
         causes.append("the code (results.json records no per-definition fingerprints to compare with)")
     else:
-        causes += [_code_change(f"src/autoencoders/{name}.py", recorded.get(name), current.get(name))
-                   for name in sorted(recorded.keys() | current.keys())
-                   if (recorded.get(name) or {}).get("hash") != (current.get(name) or {}).get("hash")]
-    return "; ".join(causes) or "its key changed, but nothing results.json records did (the key's recipe changed)"
+        causes += [_code_change(f"src/autoencoders/{name}.py", then.get(name), now.get(name))
+                   for name in sorted(then.keys() | now.keys())
+                   if (then.get(name) or {}).get("hash") != (now.get(name) or {}).get("hash")]
+    return "; ".join(causes) or UNEXPLAINED
 
 
 def _figure_cause(recipe: Recipe, key: str, used: dict[str, str], entry: dict | None) -> str:
@@ -450,8 +460,9 @@ def _figure_cause(recipe: Recipe, key: str, used: dict[str, str], entry: dict | 
                if recorded[field] != inputs[field]]
     runs = sorted(r for r in entry["runs"].keys() | used.keys() if entry["runs"].get(r) != used.get(r))
     if runs:
-        causes.append("its runs changed: " + ", ".join(runs[:3]) + (f" and {len(runs) - 3} more" if len(runs) > 3 else ""))
-    return "; ".join(causes) or "its key changed, but nothing the manifest records did (the key's recipe changed)"
+        more = f" and {len(runs) - 3} more" if len(runs) > 3 else ""
+        causes.append("its runs changed: " + ", ".join(runs[:3]) + more)
+    return "; ".join(causes) or UNEXPLAINED
 
 
 def _code_change(path: str, old: dict | None, new: dict | None) -> str:
@@ -470,7 +481,8 @@ def _train_times(options: Options) -> list[dict]:
     for path in sorted((options.cache_dir / "runs").glob("*/result.json")):
         record = _read_json(path)
         if record and "train_seconds" in record.get("metrics", {}):
-            found.setdefault(record["key"], {**record["config"], "train_seconds": record["metrics"]["train_seconds"]})
+            seconds = record["metrics"]["train_seconds"]
+            found.setdefault(record["key"], {**record["config"], "train_seconds": seconds})
     return list(found.values())
 
 
@@ -484,6 +496,6 @@ def _estimate(config: RunConfig, history: list[dict]) -> tuple[float | None, str
             scaled = [h["train_seconds"] * config.epochs / h["epochs"] * config.train_size / h["train_size"]
                       for h in exact or similar]
             how = "" if exact else ", scaled by epochs and images"
-            basis = f"median of {len(scaled)} earlier {label} runs" if len(scaled) > 1 else f"an earlier {label} run"
+            basis = f"median of {len(scaled)} earlier {label} runs" if len(scaled) > 1 else f"one earlier {label} run"
             return statistics.median(scaled), basis + how
     return None, f"no earlier {config.variant} run recorded"

@@ -2,12 +2,18 @@
 
 A run's key hashes everything that can change its result: the configuration (seed included),
 the code of every project module the training imports, the dataset checksum, and the torch and
-numpy versions. The code counts by its meaning, not its bytes (see fingerprint.py): a module's
-syntax tree without comments, docstrings or formatting. Editing a comment or a docstring,
-re-wrapping a line or adding a snippet marker (`# --8<--`) retrains nothing; changing a constant,
-an operator, a default or a name retrains exactly the runs whose modules contain the change. An entry is a directory `runs/<run_id>-<key>/` holding `model.pt` (a state dict,
-loaded with weights_only=True) and `result.json` (the metrics and the sha256 of model.pt). It is
-assembled in a temporary directory and renamed into place, so readers see all of it or nothing.
+numpy versions.
+
+The code counts by its meaning, not its bytes (fingerprint.py hashes each module's syntax tree
+with comments, docstrings and formatting removed). So editing a comment or a docstring,
+re-wrapping a line or adding a snippet marker (`# --8<--`) retrains nothing, while changing a
+constant, an operator, a default, an argument or a name retrains every run that imports the
+module (today every run imports the same four modules). results.json records each module's
+fingerprint per definition, which is how `build_figures.py --explain` names what changed.
+
+An entry is a directory `runs/<run_id>-<key>/` holding `model.pt` (a state dict, loaded with
+weights_only=True) and `result.json` (the metrics and the sha256 of model.pt). It is assembled
+in a temporary directory and renamed into place, so readers see all of it or nothing.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from pathlib import Path
 # Fields of the tree that record how the source was spelt, not what it does.
 _SPELLING_FIELDS = {"kind", "type_comment"}  # u"" prefixes, "# type:" comments
 OTHER_STATEMENTS = "(module level)"  # the name of top-level statements that define no name
+SCHEME = 1  # raise it when the normalisation changes, so that --explain does not compare across schemes
 
 
 class _StripDocstrings(ast.NodeTransformer):
@@ -33,15 +34,19 @@ class _StripDocstrings(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
-def _canonical(node):
-    """The tree as plain data, leaving out empty fields so that Python versions that add fields agree."""
-    if isinstance(node, ast.AST):
-        fields = [(name, _canonical(value)) for name, value in ast.iter_fields(node)
-                  if name not in _SPELLING_FIELDS and value is not None and value != []]
-        return [type(node).__name__, *fields]
+def _canonical(node, memo: dict):
+    """The tree as plain data, leaving out empty fields so that Python versions that add fields agree.
+
+    `memo` keeps each node's result: a definition's subtree is needed again for its own hash."""
     if isinstance(node, list):
-        return [_canonical(item) for item in node]
-    return [type(node).__name__, repr(node)]  # a constant: 1, 1.0 and True stay distinct
+        return [_canonical(item, memo) for item in node]
+    if not isinstance(node, ast.AST):
+        return [type(node).__name__, repr(node)]  # a constant: 1, 1.0 and True stay distinct
+    if id(node) not in memo:
+        fields = [(name, _canonical(value, memo)) for name, value in ast.iter_fields(node)
+                  if name not in _SPELLING_FIELDS and value is not None and value != []]
+        memo[id(node)] = [type(node).__name__, *fields]
+    return memo[id(node)]
 
 
 def _digest(value) -> str:
@@ -59,7 +64,7 @@ def _name(statement: ast.stmt) -> str:
     return ", ".join(names) or OTHER_STATEMENTS
 
 
-def _definitions(tree: ast.Module) -> dict[str, str]:
+def _definitions(tree: ast.Module, memo: dict) -> dict[str, str]:
     """Top-level name -> hash of its statements, in source order; a class's methods as "Class.method"."""
     parts: dict[str, list] = {}
     for statement in tree.body:
@@ -67,23 +72,23 @@ def _definitions(tree: ast.Module) -> dict[str, str]:
         if isinstance(statement, ast.ClassDef):
             methods = [s for s in statement.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
             # The class itself: bases, decorators, attributes, and which methods it has (by name).
-            shell = [_canonical(s) if s not in methods else ["method", s.name] for s in statement.body]
-            parts.setdefault(name, []).append([_canonical(statement.bases), _canonical(statement.keywords),
-                                               _canonical(statement.decorator_list), shell])
+            shell = [_canonical(s, memo) if s not in methods else ["method", s.name] for s in statement.body]
+            header = [statement.bases, statement.keywords, statement.decorator_list]
+            parts.setdefault(name, []).append([_canonical(header, memo), shell])
             for method in methods:
-                parts.setdefault(f"{name}.{method.name}", []).append(_canonical(method))
+                parts.setdefault(f"{name}.{method.name}", []).append(_canonical(method, memo))
         else:
-            parts.setdefault(name, []).append(_canonical(statement))
+            parts.setdefault(name, []).append(_canonical(statement, memo))
     return {name: _digest(value)[:12] for name, value in parts.items()}
 
 
 @functools.lru_cache(maxsize=None)  # one build fingerprints the same files for every figure
 def fingerprint(source: str) -> dict:
-    """{"hash": of the whole file's meaning, "definitions": {name: hash}} for Python source text.
+    """{"scheme", "hash": of the whole file's meaning, "definitions": {name: hash}} for Python source.
 
     The result is shared between callers: read it, never change it."""
-    tree = _StripDocstrings().visit(ast.parse(source))
-    return {"hash": _digest(_canonical(tree)), "definitions": _definitions(tree)}
+    tree, memo = _StripDocstrings().visit(ast.parse(source)), {}
+    return {"scheme": SCHEME, "hash": _digest(_canonical(tree, memo)), "definitions": _definitions(tree, memo)}
 
 
 def fingerprint_file(path: Path) -> dict:
@@ -98,7 +103,9 @@ def combined_hash(fingerprints: dict[str, dict]) -> str:
 def first_change(old: dict, new: dict) -> str:
     """Where `new` differs from `old` (two fingerprints of one file), for a reader: the first changed,
     added or removed definition in source order, or that only the order of the definitions changed."""
-    before, after = old.get("definitions", {}), new.get("definitions", {})
+    if old.get("scheme") != new.get("scheme"):
+        return "its fingerprints are computed differently since the outputs were built"
+    before, after = old["definitions"], new["definitions"]
     changed = [n for n in after if before.get(n) != after[n]]
     removed = [n for n in before if n not in after]
     if changed:
