@@ -28,8 +28,8 @@ class RewrapError(ValueError):
 def rewrap(source: str, width: int) -> tuple[str, list[str]]:
     """`source` with every line longer than `width` characters broken, and the lines left long.
 
-    Only one kind of line may be left: one whose f-string has a {replacement field} wider than the
-    room left on it (Python 3.11 cannot break inside a field without changing the code).
+    Only one kind of line may be left: one whose f-string has a {replacement field} too wide for
+    the room left and no space in it to break at.
     """
     ast.parse(source)
     row, left = 1, []
@@ -116,7 +116,7 @@ def _shorten(source: str, lines: list[str], row: int, width: int) -> str | None:
                or _bracket(lines, row, line, on_line, tokens))
     if shorter is None and not any(_is_f_string(t) for t in on_line):
         _fail(row, line)
-    return shorter  # None: an f-string whose field is wider than the room left
+    return shorter  # None: an f-string whose field has no space to break at
 
 
 def _bracket(lines, row, line, on_line, tokens) -> str | None:
@@ -142,7 +142,9 @@ def _fail(row: int, line: str):
 
 
 def _split_string(lines, row, line, indent, on_line, tokens, width) -> str | None:
-    """A long one-line string inside brackets becomes two adjacent literals (Python joins them)."""
+    """Break a long one-line string inside brackets: into two adjacent literals (Python joins them),
+    or, for an f-string whose {field} is too wide, inside the field, the string then triple-quoted
+    (a field of a triple-quoted f-string may span lines)."""
     for tok in on_line:
         if tok.type != tokenize.STRING or tok.start[1] >= width - 8 or not _inside_brackets(tokens, tok):
             continue
@@ -155,15 +157,23 @@ def _split_string(lines, row, line, indent, on_line, tokens, width) -> str | Non
         # At a space if there is one, anywhere else if not (a hex digest), never inside an escape or a field.
         for cut in [c for c in cuts if line[c - 1] == " "] + list(cuts):
             first, rest = line[tok.start[1]:cut] + quote, prefix + quote + line[cut:tok.end[1]]
-            if _outside_fields(line[body_start:cut], "f" in prefix.lower()) and _same_string(tok.string, first, rest):
+            in_field = not _outside_fields(line[body_start:cut], "f" in prefix.lower())
+            if not in_field and _same_string(tok.string, f"{first} {rest}"):
                 return _replace(lines, row, [line[:cut] + quote, indent + CONTINUATION + prefix + quote + line[cut:]])
+        if _is_f_string(tok):
+            for cut in [c for c in cuts if line[c - 1] == " "]:
+                first = line[tok.start[1]:body_start - 1] + quote * 3 + line[body_start:cut].rstrip()
+                rest = line[cut:tok.end[1] - 1] + quote * 3
+                if _same_string(tok.string, f"{first}\n{rest}"):
+                    return _replace(lines, row, [line[:tok.start[1]] + first,
+                                                 indent + CONTINUATION + rest + line[tok.end[1]:]])
     return None
 
 
-def _same_string(whole: str, first: str, rest: str) -> bool:
-    """Whether two literals written one after the other mean the one literal `whole`."""
+def _same_string(whole: str, written: str) -> bool:
+    """Whether the literal(s) `written` mean the one literal `whole`."""
     try:
-        return ast.dump(ast.parse(f"({first} {rest})")) == ast.dump(ast.parse(f"({whole})"))
+        return ast.dump(ast.parse(f"({written})")) == ast.dump(ast.parse(f"({whole})"))
     except SyntaxError:
         return False
 

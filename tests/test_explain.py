@@ -60,7 +60,9 @@ def test_an_edit_that_changes_no_meaning_leaves_check_clean(built, tmp_path, old
 def test_rewrapping_every_long_line_retrains_nothing_and_changes_no_output(built, tmp_path):
     package = built / "src" / "autoencoders"
     for path in package.glob("*.py"):
-        path.write_text(rewrap(path.read_text(), CODE_COLUMN)[0])
+        wrapped, left = rewrap(path.read_text(), CODE_COLUMN)
+        assert left == [] and max(len(line) for line in wrapped.splitlines()) <= CODE_COLUMN
+        path.write_text(wrapped)
     before = snapshot(tmp_path / "out")
     done = cli(built, tmp_path)
     assert done.returncode == 0, done.stderr
