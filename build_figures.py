@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             problems = check(options)
             for problem in problems:
                 print(f"stale: {problem}")
-            print("outputs are stale; run build_figures.py" if problems else "outputs are up to date")
+            print(("outputs are stale; run build_figures.py" + ("" if args.explain else " (--explain says why)"))
+                  if problems else "outputs are up to date")
             for line in explain(options) if args.explain else []:
                 print(line)
             return EXIT_STALE if problems else 0

@@ -88,9 +88,9 @@ def figure_inputs(recipe: Recipe) -> dict:
             "matplotlib": matplotlib.__version__, "dataset": DATASET_CHECKSUM}
 
 
-def figure_key(recipe: Recipe, run_keys: dict[str, str], inputs: dict | None = None) -> str:
+def figure_key(recipe: Recipe, run_keys: dict[str, str]) -> str:
     """Hash of everything a figure depends on: its inputs (figure_inputs) and the keys of its runs."""
-    inputs = inputs or figure_inputs(recipe)
+    inputs = figure_inputs(recipe)
     payload = {"sources": combined_hash(inputs["sources"]), "matplotlib": inputs["matplotlib"],
                "dataset": inputs["dataset"], "runs": run_keys}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
