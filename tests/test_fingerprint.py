@@ -2,6 +2,7 @@
 
 import pytest
 
+from autoencoders.cache import imported_modules
 from autoencoders.fingerprint import fingerprint, first_change
 from conftest import REPO
 from rewrap import rewrap
@@ -75,3 +76,13 @@ def test_every_long_line_of_the_package_can_be_rewrapped_without_changing_its_me
         wrapped, left = rewrap(source, 80)
         assert left == [] and max(len(line) for line in wrapped.splitlines()) <= 80, path.name
         assert fingerprint(wrapped) == fingerprint(source), path.name
+
+
+def test_no_keyed_code_reads_its_own_docstrings_or_source():
+    """Fingerprints drop docstrings and comments; code that read them at run time would escape its key."""
+    package = REPO / "src" / "autoencoders"
+    keyed = [*(package / f"{name}.py" for name in imported_modules()), package / "render.py",
+             *(REPO / "figures").glob("*.py")]
+    for path in keyed:
+        text = path.read_text()
+        assert not [word for word in ("__doc__", "getsource", "getcomments") if word in text], path.name

@@ -8,6 +8,9 @@ modules, classes, functions and arguments, every constant, operator, default and
 the order of the statements. So a comment, a docstring or a re-wrapped line changes no key, and a
 changed constant or operator changes the key of everything that imports the file.
 
+Removing docstrings is sound only while no keyed code reads one at run time (`__doc__`,
+`inspect.getsource`); a test keeps it so.
+
 Beside the whole-file hash, each top-level definition gets a hash of its own (a class's methods
 separately from the rest of the class), so that a stale output can be explained by the first
 definition that changed.
