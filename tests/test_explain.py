@@ -155,3 +155,19 @@ def test_dry_run_scales_by_epochs_and_images(built, tmp_path):
     line = next(line for line in done.stdout.splitlines() if line.startswith("train   vanilla-d2-s0 "))
     assert float(re.search(r"~([\d.]+) s", line).group(1)) == pytest.approx(2 * d2, abs=0.051)
     assert "scaled by epochs and images" in line
+
+
+@pytest.mark.parametrize("name, cause", [("torch", "torch {old} -> 9.9.9"),
+                                         ("dataset", "the data checksum changed ({old:.12} -> 9.9.9)")])
+def test_explain_names_a_version_or_data_checksum_that_moved(smoke_build, monkeypatch, name, cause):
+    from autoencoders import build, cache
+
+    real = cache.environment()
+    moved = {**real, name: "9.9.9"}
+    for module in (cache, build):  # run_key reads it from cache, the explanation from build
+        monkeypatch.setattr(module, "environment", lambda: moved)
+    options = build.Options(out=smoke_build / "out", cache_dir=smoke_build / "cache", seeds=(0, 1), epochs=2,
+                            subset=256)
+    runs = [line for line in build.explain(options) if line.startswith("run ")]
+    assert len(runs) == 14
+    assert all(line.endswith(f"(train): {cause.format(old=real[name])}") for line in runs), runs[0]
