@@ -4,6 +4,7 @@
     python build_figures.py                 # everything: 3 seeds x 5 configurations, the sweep, all figures
     python build_figures.py --only latent-map   # re-render one figure, never training
     python build_figures.py --check         # exit 1 when docs/ is stale against the code and data
+    python build_figures.py --explain       # what a build would rebuild, and why (--dry-run: and how long)
 
 This file only parses flags and shows progress; the work happens in src/autoencoders/build.py.
 """
@@ -60,6 +61,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         help="an existing MNIST in torchvision's layout (DIR/MNIST/raw/*-ubyte)")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when the outputs are stale against the code and data (trains nothing)")
+    parser.add_argument("--explain", action="store_true",
+                        help="say which runs and figures a build would rebuild and why (trains nothing); "
+                             "with --check, after the stale outputs")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list what a build would train and render, with estimated times (writes nothing)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     args.only = tuple(n.strip() for item in args.only for n in item.split(",") if n.strip())
@@ -70,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # works before `pip install -e .` too
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from autoencoders.build import BuildError, Options, UsageError, build, check
+    from autoencoders.build import BuildError, Options, UsageError, build, check, dry_run, explain
     from autoencoders.cache import CacheError
     from autoencoders.data import DataError
     from autoencoders.outputs import OutputError
@@ -85,8 +91,15 @@ def main(argv: list[str] | None = None) -> int:
             problems = check(options)
             for problem in problems:
                 print(f"stale: {problem}")
-            print("outputs are stale; run build_figures.py" if problems else "outputs are up to date")
+            print(("outputs are stale; run build_figures.py" + ("" if args.explain else " (--explain says why)"))
+                  if problems else "outputs are up to date")
+            for line in explain(options) if args.explain else []:
+                print(line)
             return EXIT_STALE if problems else 0
+        if args.explain or args.dry_run:  # both only read: code, outputs and the cache's index
+            lines = (explain(options) if args.explain else []) + (dry_run(options) if args.dry_run else [])
+            print("\n".join(lines) if lines else "nothing to rebuild")
+            return 0
         report = build(options, ConsoleProgress(quiet=args.quiet))
     except UsageError as error:
         print(f"build_figures.py: error: {error}", file=sys.stderr)

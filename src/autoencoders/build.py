@@ -10,17 +10,20 @@ import functools
 import hashlib
 import json
 import platform
+import statistics
 from importlib import metadata
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import claims, outputs
-from .cache import RunCache, imported_modules, run_key, source_hash
+from .cache import RunCache, environment, imported_modules, run_key, source_fingerprints, source_hash
 from .data import DATASET_CHECKSUM, load_mnist
 from .experiments import CONFIG_NAMES, DEFAULT_SEEDS, RunConfig, plan
+from .fingerprint import combined_hash, first_change, fingerprint_file
 from .outputs import json_bytes, write_if_changed
-from .render import FigureContext, Recipe, UndeclaredRun, discover, figure_key, png_bytes, snippet
+from .render import (FigureContext, Recipe, UndeclaredRun, discover, figure_inputs, figure_key, png_bytes,
+                     snippet)
 from .train import RunResult, train
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +111,7 @@ def build(options: Options, progress: Progress | None = None) -> Report:
         "commit": commit, "dirty": dirty, "date": outputs.utc_today(),
         "build_seconds": round(time.perf_counter() - started, 1),
         "seeds": list(options.seeds), "source_hash": sources, "source_modules": imported_modules(),
+        "source_fingerprints": source_fingerprints(),  # per definition, for --explain
         "dataset_checksum": DATASET_CHECKSUM, "versions": versions(),
     }
     results = outputs.results_document(records, provenance)
@@ -195,7 +199,7 @@ def _render_figures(recipes, keys, selected, context, options, report, progress)
             "png_sha256": hashlib.sha256(png).hexdigest(), "png_bytes": len(png),
             "recipe_sha256": hashlib.sha256(recipe.path.read_bytes()).hexdigest(),
             "runs": used, "alt": rendered.alt, "caption": rendered.caption,
-            "numbers": rendered.numbers,
+            "numbers": rendered.numbers, "inputs": figure_inputs(recipe),  # per definition, for --explain
         }
         _write(_snippet_path(options.out, recipe), _snippet_for(recipe, manifest[recipe.name]), report, progress)
         report.rendered.append(recipe.name)
@@ -226,13 +230,11 @@ def _snippet_for(recipe: Recipe, entry: dict) -> bytes:
 
 
 def ledger_key(run_keys: dict[str, str]) -> str:
-    """Hash of everything the ledger depends on: the claims, the measurements and every run."""
-    digest = hashlib.sha256()
-    for module in (claims, claims.measures):
-        path = Path(module.__file__)
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(json.dumps({"runs": run_keys, "dataset": DATASET_CHECKSUM}, sort_keys=True).encode())
-    return digest.hexdigest()[:20]
+    """Hash of everything the ledger depends on: the meaning of the claims and of the measurements
+    (fingerprint.py: a comment or a re-wrapped line changes nothing), and the keys of every run."""
+    sources = {Path(m.__file__).name: fingerprint_file(Path(m.__file__)) for m in (claims, claims.measures)}
+    payload = {"sources": combined_hash(sources), "runs": run_keys, "dataset": DATASET_CHECKSUM}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def ledger_files(ledger: dict, out: Path) -> dict[Path, bytes]:
@@ -347,3 +349,190 @@ def _sha256_of(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+# ---------------------------------------------------------------- --explain and --dry-run
+
+# A key differs, yet everything the outputs recorded about it is unchanged: the key's own recipe moved.
+UNEXPLAINED = "its key changed, but nothing the outputs recorded did (the way keys are computed changed)"
+
+
+@dataclass
+class Step:
+    """What a build would do with one run or figure, and why; `action` is None when it has nothing to do."""
+
+    kind: str  # "run" or "figure"
+    name: str
+    action: str | None  # "train", "reuse", "render", "fail" or None
+    cause: str = ""
+    config: RunConfig | None = None
+
+
+def plan_steps(options: Options) -> list[Step]:
+    """The build's decisions, made as build() makes them, without training, rendering or writing anything.
+
+    Causes are found by comparing the current code, configurations and versions with what
+    results.json and the figure manifest recorded when the outputs were built (their per-definition
+    fingerprints). Those files are committed, so the explanation needs no cache and works in a
+    fresh checkout; the cache only tells whether a run must be trained or can be reused.
+    """
+    configs = plan(options.seeds, options.epochs, options.subset)
+    recipes = discover(options.figures_dir)
+    selected_runs, selected_figures = _selection(options.only, configs, recipes)
+    keys = {c.run_id: run_key(c) for c in configs}
+    files = paths(options.out)
+    results, manifest = _read_json(files["results"]) or {}, _read_json(files["figures"]) or {}
+    records = {r["run_id"]: r for r in results.get("runs", [])}
+    recorded = results.get("provenance", {})
+    current = {"versions": environment(), "sources": source_fingerprints()}
+    cache = RunCache(options.cache_dir)
+
+    steps = []
+    for config in configs:
+        key, record = keys[config.run_id], records.get(config.run_id)
+        cached = (cache.path(config, key) / "result.json").is_file()
+        forced = options.force and config.name in selected_runs
+        cause = "--force" if forced else _run_cause(config, key, record, recorded, current)
+        if not cached and not cause:
+            cause = "not in the cache"
+        action = (None if not cause else "reuse" if cached and not forced
+                  else "train" if config.name in selected_runs else "fail")
+        steps.append(Step("run", config.run_id, action, cause, config))
+    for recipe in recipes:
+        if recipe.missing(list(keys)):
+            continue  # the build skips it too
+        entry = manifest.get(recipe.name)
+        used, key, fresh = _figure_state(recipe, keys, entry, options.out)
+        if selected_figures is not None:
+            cause = "--only" if recipe.name in selected_figures else ""
+        elif options.force:
+            cause = "--force"
+        else:
+            cause = "" if fresh else _figure_cause(recipe, key, used, entry)
+        steps.append(Step("figure", recipe.name, "render" if cause else None, cause))
+    return steps
+
+
+def explain(options: Options) -> list[str]:
+    """One line per run and figure that a build would rebuild, saying why."""
+    verbs = {"train": "train", "reuse": "reuse from the cache", "render": "render",
+             "fail": "not in the cache, and --only does not select it: the build would stop"}
+    return [f"{s.kind} {s.name} ({verbs[s.action]}): {s.cause}" for s in plan_steps(options) if s.action]
+
+
+def dry_run(options: Options) -> list[str]:
+    """What a build would train and render, with the training time estimated from earlier runs."""
+    steps = [s for s in plan_steps(options) if s.action]
+    history = _train_times(options)
+    lines, total, unknown = [], 0.0, 0
+    for step in steps:
+        if step.action == "train":
+            seconds, basis = _estimate(step.config, history)
+            if seconds is None:
+                unknown += 1
+                lines.append(f"train   {step.name:<18} time unknown ({basis})")
+            else:
+                total += seconds
+                lines.append(f"train   {step.name:<18} ~{seconds:.1f} s ({basis})")
+        elif step.action == "fail":
+            lines.append(f"fail    {step.name:<18} not in the cache and not selected by --only")
+        elif step.action == "render":
+            lines.append(f"render  {step.name}")
+    count = lambda action: sum(s.action == action for s in steps)
+    time_note = f"~{total:.0f} s" + (f", plus {unknown} of unknown time" if unknown else "")
+    failing = "; the build would fail" if count("fail") else ""
+    lines.append(f"would train {count('train')} runs ({time_note}), reuse {count('reuse')} changed runs "
+                 f"from the cache, render {count('render')} figures{failing}")
+    return lines
+
+
+def _run_cause(config: RunConfig, key: str, record: dict | None, provenance: dict, current: dict) -> str:
+    """Why `key` differs from the key results.json recorded for this run ("" when it does not).
+
+    `provenance` is what results.json recorded for the whole build, `current` the versions and
+    source fingerprints of this checkout."""
+    if record is None:
+        return "not in results.json"
+    if record.get("key") == key:
+        return ""
+    causes = []
+    fields = [f"{name} {record.get(name)!r} -> {value!r}" for name, value in config.as_dict().items()
+              if record.get(name) != value]
+    if fields:
+        causes.append("configuration: " + ", ".join(fields))
+    env, versions_then = current["versions"], provenance.get("versions", {})
+    if provenance.get("dataset_checksum") != env["dataset"]:
+        causes.append(f"the data checksum changed ({str(provenance.get('dataset_checksum'))[:12]} "
+                      f"-> {env['dataset'][:12]})")
+    causes += [f"{name} {versions_then.get(name)} -> {env[name]}" for name in ("torch", "numpy")
+               if versions_then.get(name) != env[name]]
+    then, now = provenance.get("source_fingerprints"), current["sources"]
+    if then is None:
+        causes.append("the code (results.json records no per-definition fingerprints to compare with)")
+    else:
+        causes += [_code_change(f"src/autoencoders/{name}.py", then.get(name), now.get(name))
+                   for name in sorted(then.keys() | now.keys())
+                   if (then.get(name) or {}).get("hash") != (now.get(name) or {}).get("hash")]
+    return "; ".join(causes) or UNEXPLAINED
+
+
+def _figure_cause(recipe: Recipe, key: str, used: dict[str, str], entry: dict | None) -> str:
+    """Why a figure is stale against its manifest entry."""
+    if entry is None:
+        return "never rendered"
+    if entry["number"] != recipe.number:
+        return f"its figure number changed ({entry['number']} -> {recipe.number})"
+    if entry["key"] == key:
+        return "its PNG is missing or differs from the manifest"
+    inputs, recorded = figure_inputs(recipe), entry.get("inputs")
+    if recorded is None:
+        return "its code, versions or runs (the manifest records no per-definition fingerprints to compare with)"
+    causes = []
+    for name in sorted(recorded["sources"].keys() | inputs["sources"].keys()):
+        old, new = recorded["sources"].get(name), inputs["sources"].get(name)
+        if (old or {}).get("hash") != (new or {}).get("hash"):
+            shown = "src/autoencoders/render.py" if name == "render.py" else f"figures/{name}"
+            causes.append(_code_change(shown, old, new))
+    causes += [f"{field} {recorded[field]} -> {inputs[field]}" for field in ("matplotlib", "dataset")
+               if recorded[field] != inputs[field]]
+    runs = sorted(r for r in entry["runs"].keys() | used.keys() if entry["runs"].get(r) != used.get(r))
+    if runs:
+        more = f" and {len(runs) - 3} more" if len(runs) > 3 else ""
+        causes.append("its runs changed: " + ", ".join(runs[:3]) + more)
+    return "; ".join(causes) or UNEXPLAINED
+
+
+def _code_change(path: str, old: dict | None, new: dict | None) -> str:
+    if old is None:
+        return f"{path} is new to the key"
+    if new is None:
+        return f"{path} is no longer part of the key"
+    return f"{path}: {first_change(old, new)}"
+
+
+def _train_times(options: Options) -> list[dict]:
+    """Earlier runs' configurations and training times, from results.json and the cache (one per key)."""
+    found = {}
+    for record in (_read_json(paths(options.out)["results"]) or {}).get("runs", []):
+        found[record["key"]] = record
+    for path in sorted((options.cache_dir / "runs").glob("*/result.json")):
+        record = _read_json(path)
+        if record and "train_seconds" in record.get("metrics", {}):
+            seconds = record["metrics"]["train_seconds"]
+            found.setdefault(record["key"], {**record["config"], "train_seconds": seconds})
+    return list(found.values())
+
+
+def _estimate(config: RunConfig, history: list[dict]) -> tuple[float | None, str]:
+    """Median time of earlier runs of the same configuration (else the same variant), scaled by epochs
+    and training images where those differ; with the basis of the estimate."""
+    for label, similar in ((config.name, [h for h in history if h.get("name") == config.name]),
+                           (config.variant, [h for h in history if h.get("variant") == config.variant])):
+        if similar:
+            exact = [h for h in similar if (h["epochs"], h["train_size"]) == (config.epochs, config.train_size)]
+            scaled = [h["train_seconds"] * config.epochs / h["epochs"] * config.train_size / h["train_size"]
+                      for h in exact or similar]
+            how = "" if exact else ", scaled by epochs and images"
+            basis = f"median of {len(scaled)} earlier {label} runs" if len(scaled) > 1 else f"one earlier {label} run"
+            return statistics.median(scaled), basis + how
+    return None, f"no earlier {config.variant} run recorded"

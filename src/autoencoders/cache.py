@@ -1,10 +1,19 @@
 """Trained runs stored by content hash: a hit skips training, a damaged entry is never trusted.
 
 A run's key hashes everything that can change its result: the configuration (seed included),
-the source of every project module the training imports, the dataset checksum, and the torch and
-numpy versions. An entry is a directory `runs/<run_id>-<key>/` holding `model.pt` (a state dict,
-loaded with weights_only=True) and `result.json` (the metrics and the sha256 of model.pt). It is
-assembled in a temporary directory and renamed into place, so readers see all of it or nothing.
+the code of every project module the training imports, the dataset checksum, and the torch and
+numpy versions.
+
+The code counts by its meaning, not its bytes (fingerprint.py hashes each module's syntax tree
+with comments, docstrings and formatting removed). So editing a comment or a docstring,
+re-wrapping a line or adding a snippet marker (`# --8<--`) retrains nothing, while changing a
+constant, an operator, a default, an argument or a name retrains every run that imports the
+module (today every run imports the same four modules). results.json records each module's
+fingerprint per definition, which is how `build_figures.py --explain` names what changed.
+
+An entry is a directory `runs/<run_id>-<key>/` holding `model.pt` (a state dict, loaded with
+weights_only=True) and `result.json` (the metrics and the sha256 of model.pt). It is assembled
+in a temporary directory and renamed into place, so readers see all of it or nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import torch
 
 from .data import DATASET_CHECKSUM
 from .experiments import RunConfig
+from .fingerprint import combined_hash, fingerprint_file
 from .train import RunResult
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -53,11 +63,13 @@ def imported_modules(entry: str = TRAINING_ENTRY) -> list[str]:
     return sorted(seen)
 
 
+def source_fingerprints(modules: list[str] | None = None) -> dict[str, dict]:
+    """Module name -> fingerprint (its meaning's hash and one per definition) of the training's modules."""
+    return {name: fingerprint_file(PACKAGE_DIR / f"{name}.py") for name in modules or imported_modules()}
+
+
 def source_hash(modules: list[str] | None = None) -> str:
-    digest = hashlib.sha256()
-    for name in modules or imported_modules():
-        digest.update(name.encode() + b"\0" + (PACKAGE_DIR / f"{name}.py").read_bytes() + b"\0")
-    return digest.hexdigest()
+    return combined_hash(source_fingerprints(modules))
 
 
 def environment() -> dict:

@@ -6,7 +6,9 @@ A recipe is a file `figures/<name>.py` that declares which runs it reads and ren
     RUNS = ("vanilla-d2-s*",)          # run ids, shell-style patterns ("*-d32-s*"); reads beyond them fail
     def render(ctx: FigureContext) -> Rendered: ...
 
-Files starting with "_" in figures/ are shared helpers; they are part of every figure's key.
+Files starting with "_" in figures/ are shared helpers; they are part of every figure's key. Like a
+run's key, a figure's key counts code by its meaning (fingerprint.py): comments, docstrings and
+line wraps in a recipe, a helper or this module re-render nothing.
 Recipes never train: they read metrics and models that the build loaded from the cache.
 """
 
@@ -25,6 +27,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from .data import DATASET_CHECKSUM, MNIST
+from .fingerprint import combined_hash, fingerprint_file
 from .train import RunResult
 
 if TYPE_CHECKING:
@@ -75,16 +78,22 @@ def discover(figures_dir: Path) -> list[Recipe]:
     return sorted(recipes, key=lambda r: r.number)
 
 
-def figure_key(recipe: Recipe, run_keys: dict[str, str]) -> str:
-    """Hash of everything a figure depends on: its recipe, the shared helpers, this module, its runs."""
+def figure_inputs(recipe: Recipe) -> dict:
+    """What a figure depends on besides its runs: the meaning (see fingerprint.py) of its recipe, of the
+    shared helpers and of this module, the matplotlib version and the dataset. The manifest records it."""
     import matplotlib
 
-    digest = hashlib.sha256()
-    for path in [recipe.path, *sorted(recipe.path.parent.glob("_*.py")), Path(__file__)]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(json.dumps({"runs": run_keys, "matplotlib": matplotlib.__version__,
-                              "dataset": DATASET_CHECKSUM}, sort_keys=True).encode())
-    return digest.hexdigest()[:20]
+    files = [recipe.path, *sorted(recipe.path.parent.glob("_*.py")), Path(__file__)]
+    return {"sources": {path.name: fingerprint_file(path) for path in files},
+            "matplotlib": matplotlib.__version__, "dataset": DATASET_CHECKSUM}
+
+
+def figure_key(recipe: Recipe, run_keys: dict[str, str]) -> str:
+    """Hash of everything a figure depends on: its inputs (figure_inputs) and the keys of its runs."""
+    inputs = figure_inputs(recipe)
+    payload = {"sources": combined_hash(inputs["sources"]), "matplotlib": inputs["matplotlib"],
+               "dataset": inputs["dataset"], "runs": run_keys}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
 class UndeclaredRun(LookupError):
