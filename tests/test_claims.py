@@ -23,7 +23,7 @@ VERDICT_WORDS = re.compile(r"\b(" + "|".join([w for w, _, _ in claims.VERDICTS] 
 # ---------------------------------------------------------------- rules and verdicts
 
 @pytest.mark.parametrize("rule, inside, outside", [
-    (above(0.0), 0.01, 0.0), (at_least(1.2), 1.2, 1.19), (below(0.0), -0.01, 0.0), (at_most(-0.25), -0.25, -0.2),
+    (above(0.0), 0.01, -0.01), (at_least(1.2), 1.2, 1.19), (below(0.0), -0.01, 0.01), (at_most(-0.25), -0.25, -0.2),
     (between(2.56, 3.84), 3.84, 3.85), (between(-0.1, 0.1), -0.1, -0.11),
 ])
 def test_a_rule_holds_inside_its_region_and_its_margin_says_how_far(rule, inside, outside):
@@ -112,8 +112,9 @@ def site_copy(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     for name in ("src", "figures", "docs"):
         shutil.copytree(REPO / name, dest / name, ignore=ignore)
-    for name in ("build_figures.py", "mkdocs.yml", "CITATION.cff"):
+    for name in ("build_figures.py", "mkdocs.yml", "CITATION.cff", "package.json"):
         shutil.copy2(REPO / name, dest / name)
+    (dest / "node_modules").symlink_to(REPO / "node_modules")  # MathJax, for the site build
     return dest
 
 
@@ -148,3 +149,8 @@ def test_check_fails_when_the_ledger_is_stale(checkout):
     done = run_cli("--check", cwd=checkout)
     assert done.returncode == 1
     assert "stale: claim ledger: stale (the claims, the measurements or their runs changed)" in done.stdout
+
+
+def test_a_strict_rule_fails_on_its_threshold():
+    assert not above(0.0).holds(0.0) and not below(0.0).holds(0.0)
+    assert at_least(0.0).holds(0.0) and at_most(0.0).holds(0.0)

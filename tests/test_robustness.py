@@ -61,11 +61,13 @@ def test_ctrl_c_at_any_moment_leaves_old_or_new_files_and_the_next_run_continues
     assert run_cli("--check", *new_args[1:]).returncode == 0  # the continued build is complete and fresh
 
 
-def test_two_builds_at_once_share_the_cache_safely(tmp_path, mnist):
+@pytest.mark.parametrize("seeds", ["0,1", "1"])  # "1": no seed 0, which recipes once assumed
+def test_two_builds_at_once_share_the_cache_safely(seeds, tmp_path, mnist):
     cache = tmp_path / "cache"
     env = {**os.environ, "PYTHONHASHSEED": "0"}
+    args = lambda out: [seeds if a == "0,1" else a for a in smoke_args(out, cache)]
     builds = [subprocess.Popen([sys.executable, str(REPO / "build_figures.py"),
-                                *smoke_args(tmp_path / f"out{i}", cache)], cwd=REPO, env=env,
+                                *args(tmp_path / f"out{i}")], cwd=REPO, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in (1, 2)]
     for build in builds:
         _, stderr = build.communicate(timeout=300)
@@ -77,7 +79,7 @@ def test_two_builds_at_once_share_the_cache_safely(tmp_path, mnist):
         if name.name != "results.json" and name.name != "numbers.json":  # wall times differ
             assert one[name] == two[name], name
     # Every cache entry is whole: a third build reuses all of them.
-    done = run_cli(*smoke_args(tmp_path / "out3", cache))
+    done = run_cli(*args(tmp_path / "out3"))
     assert "trained 0 runs" in done.stdout, done.stdout + done.stderr
     assert not list((cache / "runs").glob(".tmp-*"))
 
