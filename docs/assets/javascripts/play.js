@@ -214,14 +214,21 @@ function button(text, attributes = {}) {
 const runName = (spec) => `${spec.run}, int8 weights`;
 const prose = (name) => name.replace(/-d(\d+)$/, " d = $1");
 
+// The value below which a fraction q of `values` lies.
+function quantile(values, q) {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 // The 2-D map of the test codes, coloured as figure 1, on an opaque white square with equal axes.
+// It frames the middle 99% of the codes: the few far outliers would leave the clusters tiny.
 class LatentMap {
   constructor(canvas, map, codes, labels) {
     this.canvas = canvas;
-    const low = map.low, high = map.low.map((v, d) => v + map.step[d] * 65534);
-    const span = 1.08 * Math.max(high[0] - low[0], high[1] - low[1]);
+    const along = (d) => codes.filter((_, k) => k % 2 === d);
+    const low = [0, 1].map((d) => quantile(along(d), 0.005)), high = [0, 1].map((d) => quantile(along(d), 0.995));
     this.centre = [(low[0] + high[0]) / 2, (low[1] + high[1]) / 2];
-    this.span = span;
+    this.span = 1.15 * Math.max(high[0] - low[0], high[1] - low[1]);
     this.background = document.createElement("canvas");
     this.background.width = this.background.height = canvas.width;
     const context = this.background.getContext("2d");
@@ -312,13 +319,17 @@ async function latentExplorer(root, idx) {
   const steps = Array.from({ length: 10 }, (_, k) => digitCanvas(`Step ${k + 1} of 10 from A to B`));
   strip.append(...steps);
 
-  // A and B start at the centroids of two classes that sit side by side in figure 1's map.
+  // A starts at the centroid of the zeros, B at the class centroid farthest from it.
   const centroid = (digit) => {
     let x = 0, y = 0, n = 0;
     for (let k = 0; k < labels.length; k++) if (labels[k] === digit) { x += codes[2 * k]; y += codes[2 * k + 1]; n++; }
     return [x / n, y / n];
   };
-  const state = { A: centroid(4), B: centroid(9), active: "A", hover: null };
+  const centroids = [...new Set(labels)].map(centroid);
+  const distance = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+  const start = centroid(labels.includes(0) ? 0 : labels[0]);
+  const state = { A: start, B: centroids.reduce((far, c) => (distance(c, start) > distance(far, start) ? c : far)),
+    active: "A", hover: null };
   root.aeState = state;
 
   const render = () => {
@@ -401,7 +412,7 @@ async function drawDigit(root, idx) {
   const input = digitCanvas("The drawing as a 28 by 28 MNIST-style input");
   const outputs = [mapNet, otherNet].map((net, k) => digitCanvas(`Reconstruction by ${prose(idx.widgets.draw.models[k])}`));
   const readout = element("output", { class: "ae-readout", "aria-live": "polite" });
-  const context = pad.getContext("2d");
+  const context = pad.getContext("2d", { willReadFrequently: true });  // read back on every stroke
   const state = { input: null, code: null };
   root.aeState = state;
 
@@ -481,16 +492,13 @@ async function drawDigit(root, idx) {
     `Your drawing is made into an MNIST-style input (its ink scaled into a 20 × 20 box, then centred by its centre `
     + `of mass in 28 × 28), placed on the map by ${prose(mapName)} (${runName(idx.models[mapName])}) and `
     + `reconstructed by it and by ${prose(otherName)} (${runName(idx.models[otherName])}).`,
-    element("div", { class: "ae-row" }, [
-      element("div", { class: "ae-side" }, [pad, element("div", { class: "ae-buttons" }, [clear]),
-        element("div", { class: "ae-buttons ae-buttons--digits", role: "group", "aria-label": "Start from a test digit" },
-          [element("span", { text: "start from:" }), ...starts])]),
-      element("div", { class: "ae-side" }, [
-        mapCanvas, readout,
-        element("div", { class: "ae-outputs" }, [labelled(input, "input"),
-          ...outputs.map((canvas, k) => labelled(canvas, prose(idx.widgets.draw.models[k])))]),
-      ]),
-    ]));
+    element("div", { class: "ae-row" }, [pad, mapCanvas]),
+    element("div", { class: "ae-buttons" }, [clear,
+      element("div", { class: "ae-buttons ae-buttons--digits", role: "group", "aria-label": "Start from a test digit" },
+        [element("span", { text: "or start from:" }), ...starts])]),
+    element("div", { class: "ae-outputs" }, [labelled(input, "input"),
+      ...outputs.map((canvas, k) => labelled(canvas, prose(idx.widgets.draw.models[k])))]),
+    readout);
   update();
 }
 
