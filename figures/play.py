@@ -18,14 +18,14 @@ from autoencoders.render import Rendered
 from autoencoders.train import TEST_NOISE_SEED
 
 NUMBER = 9
-RUNS = ("vanilla-d2-s*", "vanilla-d32-s*", "denoising-d32-s*")
-MODELS = ("vanilla-d2", "vanilla-d32", "denoising-d32")
+RUNS = ("vanilla-d2-s*", "vanilla-d32-s*", "denoising-d32-s*", "conv-d32-s*")
+MODELS = ("vanilla-d2", "vanilla-d32", "denoising-d32", "conv-d32")
 MAP_MODEL = "vanilla-d2"
 DIRECTORY = "assets/models"
 # What each widget loads, for the page (which loads it lazily) and for the budget reported below.
 WIDGETS = {
     "latent": {"models": ["vanilla-d2"], "files": ["map.bin"]},
-    "draw": {"models": ["vanilla-d2", "vanilla-d32"], "files": ["map.bin", "digits.bin"]},
+    "draw": {"models": ["vanilla-d2", "vanilla-d32", "conv-d32"], "files": ["map.bin", "digits.bin"]},
     "noise": {"models": ["denoising-d32", "vanilla-d32"], "files": ["digits.bin"]},
 }
 
@@ -104,14 +104,14 @@ def render(ctx) -> Rendered:
     }
 
     labels_of = ["clean", "vanilla d = 2\nfloat32", *(f"{m.replace('-d', ' d = ')}\nint8" for m in MODELS)]
-    fig = figure(height=4.2)
+    fig = figure(height=5.0)
     digit_rows(fig, rows, labels_of)
 
     summary = "; ".join(f"{name.replace('-d', ' d = ')} {fmt(e['float32'])} → {fmt(e['int8'])} "
                         f"({100 * change[name]:+.2f}%)" for name, e in error.items())
     alt = (f"Grid of {len(pick)} handwritten test digits, one per class, in {len(rows)} rows: the clean image, the "
            f"vanilla d = 2 model's reconstruction with its trained float32 weights, then the reconstructions by "
-           f"the three models the Play page runs, with int8 weights. The two vanilla d = 2 rows differ by at most "
+           f"the {len(MODELS)} models the Play page runs, with int8 weights. The two vanilla d = 2 rows differ by at most "
            f"{pixel_gap:.3f} in any pixel (0 is white, 1 black). "
            f"Test errors, float32 then int8: {summary}.")
     caption = (f"The models the Play page runs in the browser, stored with 8-bit weights (one scale per row): "

@@ -36,11 +36,11 @@ function model(name) {
       if (!spec) throw new Error(`autoencoders: no model "${name}"; the site has ${Object.keys(idx.models).join(", ")}`);
       const buffer = await binary(spec.file);
       const compile = (layer) => {
-        if (layer.op !== "linear") return layer;
-        const values = new Int8Array(buffer, layer.weight, layer.in * layer.out);
-        const scale = new Float32Array(buffer, layer.scale, layer.out);
+        if (!("weight" in layer)) return layer;
+        const values = new Int8Array(buffer, layer.weight, layer.rows * layer.columns);
+        const scale = new Float32Array(buffer, layer.scale, layer.rows);
         const weight = new Float32Array(values.length);
-        for (let k = 0; k < values.length; k++) weight[k] = values[k] * scale[Math.floor(k / layer.in)];
+        for (let k = 0; k < values.length; k++) weight[k] = values[k] * scale[Math.floor(k / layer.columns)];
         return { ...layer, weight, bias: new Float32Array(buffer, layer.bias, layer.out) };
       };
       return { ...spec, encoder: spec.encoder.map(compile), decoder: spec.decoder.map(compile) };
@@ -50,19 +50,80 @@ function model(name) {
 }
 
 // ------------------------------------------------------------------ the layers of models.py
+// Tensors stay flat, in PyTorch's (channel, row, column) order; images are square.
+
+function linear({ weight, bias, in: n, out: m }, x) {
+  const y = new Float64Array(m);
+  for (let o = 0; o < m; o++) {
+    let sum = bias[o];
+    for (let i = 0, row = o * n; i < n; i++) sum += weight[row + i] * x[i];
+    y[o] = sum;
+  }
+  return y;
+}
+
+// nn.Conv2d: out[o, y, x] = bias[o] + sum over i, ky, kx of weight[o, i, ky, kx] in[i, y s - p + ky, x s - p + kx].
+function conv2d({ weight, bias, in: channels, out, kernel: k, stride: s, padding: p }, x) {
+  const side = Math.round(Math.sqrt(x.length / channels));
+  const outSide = Math.floor((side + 2 * p - k) / s) + 1;
+  const y = new Float64Array(out * outSide * outSide);
+  for (let o = 0; o < out; o++) {
+    for (let r = 0; r < outSide; r++) {
+      for (let c = 0; c < outSide; c++) {
+        let sum = bias[o];
+        for (let i = 0; i < channels; i++) {
+          for (let kr = 0; kr < k; kr++) {
+            const row = r * s - p + kr;
+            if (row < 0 || row >= side) continue;
+            for (let kc = 0; kc < k; kc++) {
+              const column = c * s - p + kc;
+              if (column < 0 || column >= side) continue;
+              sum += weight[((o * channels + i) * k + kr) * k + kc] * x[(i * side + row) * side + column];
+            }
+          }
+        }
+        y[(o * outSide + r) * outSide + c] = sum;
+      }
+    }
+  }
+  return y;
+}
+
+// nn.ConvTranspose2d, the gradient of a convolution: every input pixel spreads weight[i, o, ., .] over the
+// output, at stride s, cropped by p on each side; output_padding adds rows and columns at the end.
+function convtranspose2d({ weight, bias, in: channels, out, kernel: k, stride: s, padding: p, output_padding: extra }, x) {
+  const side = Math.round(Math.sqrt(x.length / channels));
+  const outSide = (side - 1) * s - 2 * p + k + extra;
+  const y = new Float64Array(out * outSide * outSide);
+  for (let o = 0; o < out; o++) y.fill(bias[o], o * outSide * outSide, (o + 1) * outSide * outSide);
+  for (let i = 0; i < channels; i++) {
+    for (let r = 0; r < side; r++) {
+      for (let c = 0; c < side; c++) {
+        const v = x[(i * side + r) * side + c];
+        for (let o = 0; o < out; o++) {
+          for (let kr = 0; kr < k; kr++) {
+            const row = r * s - p + kr;
+            if (row < 0 || row >= outSide) continue;
+            for (let kc = 0; kc < k; kc++) {
+              const column = c * s - p + kc;
+              if (column < 0 || column >= outSide) continue;
+              y[(o * outSide + row) * outSide + column] += weight[((i * out + o) * k + kr) * k + kc] * v;
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+const WEIGHTED = { linear, conv2d, convtranspose2d };
 
 function forward(layers, input) {
   let x = Float64Array.from(input);
   for (const layer of layers) {
-    if (layer.op === "linear") {
-      const { weight, bias, in: n, out: m } = layer;
-      const y = new Float64Array(m);
-      for (let o = 0; o < m; o++) {
-        let sum = bias[o];
-        for (let i = 0, row = o * n; i < n; i++) sum += weight[row + i] * x[i];
-        y[o] = sum;
-      }
-      x = y;
+    if (layer.op in WEIGHTED) {
+      x = WEIGHTED[layer.op](layer, x);
     } else if (layer.op === "relu") {
       x = x.map((v) => (v > 0 ? v : 0));
     } else if (layer.op === "sigmoid") {
@@ -212,7 +273,7 @@ function button(text, attributes = {}) {
 }
 
 const runName = (spec) => `${spec.run}, int8 weights`;
-const prose = (name) => name.replace(/-d(\d+)$/, " d = $1");
+const prose = (name) => name.replace(/-d(\d+)$/, " d = $1").replace(/^conv /, "convolutional ");
 
 // The value below which a fraction q of `values` lies.
 function quantile(values, q) {
@@ -397,20 +458,19 @@ async function latentExplorer(root, idx) {
 // ------------------------------------------------------------------ widget 2: draw a digit
 
 async function drawDigit(root, idx) {
-  const [mapName, otherName] = idx.widgets.draw.models;
-  const [mapNet, otherNet, { codes, labels }, digits] = await Promise.all(
-    [model(mapName), model(otherName), mapData(idx), digitData(idx)]);
+  const names = idx.widgets.draw.models;  // the first places the drawing on the map
+  const [nets, { codes, labels }, digits] = await Promise.all([Promise.all(names.map(model)), mapData(idx), digitData(idx)]);
   const pad = element("canvas", {
     width: 280, height: 280, class: "ae-pad", role: "img",
     "aria-label": "Drawing area: draw a digit with the mouse, a pen or a finger",
   });
   const mapCanvas = element("canvas", {
     width: 480, height: 480, class: "ae-map ae-map--small", role: "img",
-    "aria-label": `Where ${prose(mapName)} puts the drawn digit (a crossed ring) among the test codes`,
+    "aria-label": `Where ${prose(names[0])} puts the drawn digit (a crossed ring) among the test codes`,
   });
   const map = new LatentMap(mapCanvas, idx.map, codes, labels);
   const input = digitCanvas("The drawing as a 28 by 28 MNIST-style input");
-  const outputs = [mapNet, otherNet].map((net, k) => digitCanvas(`Reconstruction by ${prose(idx.widgets.draw.models[k])}`));
+  const outputs = names.map((name) => digitCanvas(`Reconstruction by ${prose(name)}`));
   const readout = element("output", { class: "ae-readout", "aria-live": "polite" });
   const context = pad.getContext("2d", { willReadFrequently: true });  // read back on every stroke
   const state = { input: null, code: null };
@@ -429,10 +489,10 @@ async function drawDigit(root, idx) {
       readout.textContent = "Draw a digit, or start from a test digit.";
       return;
     }
-    state.code = Array.from(encodeWith(mapNet, state.input));
-    [mapNet, otherNet].forEach((net, k) => paintDigit(outputs[k], forward([...net.encoder, ...net.decoder], state.input)));
+    state.code = Array.from(encodeWith(nets[0], state.input));
+    nets.forEach((net, k) => paintDigit(outputs[k], forward([...net.encoder, ...net.decoder], state.input)));
     map.draw([{ z: state.code, style: "drawn" }]);
-    readout.textContent = `code by ${prose(mapName)}: z = (${state.code[0].toFixed(2)}, ${state.code[1].toFixed(2)})`;
+    readout.textContent = `code by ${prose(names[0])}: z = (${state.code[0].toFixed(2)}, ${state.code[1].toFixed(2)})`;
   };
 
   let last = null, pending = false;
@@ -490,14 +550,14 @@ async function drawDigit(root, idx) {
   const labelled = (canvas, text) => element("div", { class: "ae-labelled" }, [canvas, element("span", { text })]);
   figure(root, "Draw a digit",
     `Your drawing is made into an MNIST-style input (its ink scaled into a 20 × 20 box, then centred by its centre `
-    + `of mass in 28 × 28), placed on the map by ${prose(mapName)} (${runName(idx.models[mapName])}) and `
-    + `reconstructed by it and by ${prose(otherName)} (${runName(idx.models[otherName])}).`,
+    + `of mass in 28 × 28), placed on the map by ${prose(names[0])} and reconstructed by it and by `
+    + `${names.slice(1).map(prose).join(" and ")} (runs ${names.map((n) => idx.models[n].run).join(", ")}; int8 weights).`,
     element("div", { class: "ae-row" }, [pad, mapCanvas]),
     element("div", { class: "ae-buttons" }, [clear,
       element("div", { class: "ae-buttons ae-buttons--digits", role: "group", "aria-label": "Start from a test digit" },
         [element("span", { text: "or start from:" }), ...starts])]),
     element("div", { class: "ae-outputs" }, [labelled(input, "input"),
-      ...outputs.map((canvas, k) => labelled(canvas, prose(idx.widgets.draw.models[k])))]),
+      ...outputs.map((canvas, k) => labelled(canvas, prose(names[k])))]),
     readout);
   update();
 }
