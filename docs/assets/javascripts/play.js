@@ -18,6 +18,9 @@ function fetchOnce(name, read) {
     fetched.set(name, fetch(new URL(name, MODELS)).then((response) => {
       if (!response.ok) throw new Error(`autoencoders: ${name} could not be loaded (HTTP ${response.status})`);
       return read(response);
+    }).catch((error) => {
+      fetched.delete(name);  // a failed download is tried again on the next call, not remembered
+      throw error;
     }));
   }
   return fetched.get(name);
@@ -44,6 +47,9 @@ function model(name) {
         return { ...layer, weight, bias: new Float32Array(buffer, layer.bias, layer.out) };
       };
       return { ...spec, encoder: spec.encoder.map(compile), decoder: spec.decoder.map(compile) };
+    }).catch((error) => {
+      compiled.delete(name);
+      throw error;
     }));
   }
   return compiled.get(name);
