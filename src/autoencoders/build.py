@@ -179,7 +179,7 @@ def _render_figures(recipes, keys, selected, context, commit, options, report, p
             "recipe_sha256": hashlib.sha256(recipe.path.read_bytes()).hexdigest(),
             "runs": used, "commit": commit, "alt": rendered.alt, "caption": rendered.caption,
             "numbers": rendered.numbers,
-            "files": {relative: hashlib.sha256(payload).hexdigest() for relative, payload in sorted(rendered.files.items())},
+            "files": {path: hashlib.sha256(payload).hexdigest() for path, payload in sorted(rendered.files.items())},
         }
         _write(_snippet_path(options.out, recipe), _snippet_for(recipe, manifest[recipe.name]), report, progress)
         report.rendered.append(recipe.name)
