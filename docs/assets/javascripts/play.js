@@ -610,7 +610,7 @@ async function noiseSlider(root, idx) {
     + `${idx.digits.noise_seed}: one fixed pattern scaled by σ, pixels clipped to [0, 1]), cleaned by `
     + `${prose(denoiserName)} (${runName(idx.models[denoiserName])}) and passed through ${prose(vanillaName)} `
     + `(${runName(idx.models[vanillaName])}). MSE: each image's mean squared error against the clean digit; at `
-    + `σ = ${idx.digits.sigma} they are figure 2's.`,
+    + `σ = ${idx.digits.sigma} they are figure 2's, up to the effect of the int8 weights.`,
     element("div", { class: "ae-buttons ae-buttons--digits", role: "group", "aria-label": "Choose a test digit" },
       [element("span", { text: "digit:" }), ...choices]),
     element("div", { class: "ae-buttons" }, [slider, sigmaText]),
