@@ -53,6 +53,6 @@ def checkout(tmp_path, mnist) -> Path:
         copy = shutil.copytree if source.is_dir() else shutil.copy2
         copy(source, dest / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if source.is_dir() else {}))
     (dest / "docs").mkdir()
-    for name in ("results", "figures"):
+    for name in ("results", "figures", "assets/models"):  # assets/models: the files the Play page runs
         shutil.copytree(REPO / "docs" / name, dest / "docs" / name)
     return dest

@@ -194,12 +194,15 @@ def _render_figures(recipes, keys, selected, context, options, report, progress)
             raise BuildError(str(error)) from None
         png = png_bytes(rendered.figure)
         _write(_png_path(options.out, recipe), png, report, progress)
+        for relative, payload in rendered.files.items():
+            _write(_extra_path(options.out, recipe, relative), payload, report, progress)
         manifest[recipe.name] = {
             "number": recipe.number, "key": key, "png": f"figures/{recipe.name}.png",
             "png_sha256": hashlib.sha256(png).hexdigest(), "png_bytes": len(png),
             "recipe_sha256": hashlib.sha256(recipe.path.read_bytes()).hexdigest(),
             "runs": used, "alt": rendered.alt, "caption": rendered.caption,
             "numbers": rendered.numbers, "inputs": figure_inputs(recipe),  # per definition, for --explain
+            "files": {path: hashlib.sha256(payload).hexdigest() for path, payload in sorted(rendered.files.items())},
         }
         _write(_snippet_path(options.out, recipe), _snippet_for(recipe, manifest[recipe.name]), report, progress)
         report.rendered.append(recipe.name)
@@ -213,8 +216,23 @@ def _figure_state(recipe: Recipe, keys: dict[str, str], entry: dict | None, out:
     used = {r: keys[r] for r in recipe.matching(list(keys))}
     key = figure_key(recipe, used)
     fresh = (entry is not None and entry["key"] == key and entry["number"] == recipe.number
-             and _sha256_of(_png_path(out, recipe)) == entry["png_sha256"])
+             and _sha256_of(_png_path(out, recipe)) == entry["png_sha256"]
+             and not _differing_files(out, recipe, entry))
     return used, key, fresh
+
+
+def _differing_files(out: Path, recipe: Recipe, entry: dict) -> list[Path]:
+    """The recipe's extra files that are missing or differ from the sha256 its manifest entry records."""
+    return [path for relative, sha256 in entry.get("files", {}).items()
+            if _sha256_of(path := _extra_path(out, recipe, relative)) != sha256]
+
+
+def _extra_path(out: Path, recipe: Recipe, relative: str) -> Path:
+    """Where an extra file of a recipe goes: under `out`, never outside it."""
+    path = Path(relative)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise BuildError(f"figure {recipe.name}: extra file {relative!r} must be a relative path inside the outputs")
+    return out / path
 
 
 def _png_path(out: Path, recipe: Recipe) -> Path:
@@ -296,7 +314,8 @@ def check(options: Options) -> list[str]:
         if entry["key"] != key:
             problems.append(f"figure {recipe.name}: stale (its recipe, helpers or runs changed)")
         elif not fresh:
-            problems.append(f"figure {recipe.name}: {_png_path(options.out, recipe)} is missing or differs from the manifest")
+            differing = _differing_files(options.out, recipe, entry) or [_png_path(options.out, recipe)]
+            problems.append(f"figure {recipe.name}: {differing[0]} is missing or differs from the manifest")
         elif not snippet_path.is_file() or snippet_path.read_bytes() != _snippet_for(recipe, entry):
             problems.append(f"figure {recipe.name}: {snippet_path} is missing or differs from the manifest")
     return problems

@@ -42,6 +42,9 @@ class Rendered:
     alt: str  # what a reader who cannot see the image needs to know
     caption: str  # shown under the figure; numbers in it come from the results
     numbers: dict[str, str] = field(default_factory=dict)  # extra key numbers for the site
+    # Extra output files (path relative to the output directory -> bytes), e.g. models the site runs;
+    # written, recorded in the manifest and checked like the PNG.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
