@@ -393,12 +393,12 @@ def rule_sentence() -> str:
 
 def ledger_markdown(entries: list[dict]) -> str:
     lines = [rule_sentence(), "",
-             "| Claim | From | Holds in | Verdict |", "|---|---|---:|---|"]
+             "| Claim | From | Seeds holding | Verdict |", "|---|---|:---:|---|"]
     for e in entries:
         source = "the original" if e["source"] == "original" else "this site"
         statement = e["statement"].replace("|", "\\|")  # a bar would end the table cell
         lines.append(f"| [{statement}](#{e['section']}) | {source} | "
-                     f"{e['seeds_holding']} of {e['seeds_total']} seeds | **{e['verdict']}** |")
+                     f"{e['seeds_holding']} of {e['seeds_total']} | **{e['verdict']}** |")
     return "\n".join(lines) + "\n"
 
 
