@@ -334,6 +334,7 @@ def test_without_git_history_the_site_still_builds_without_dates(tmp_path):
         shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("mkdocs.yml", "CITATION.cff"):
         shutil.copy2(REPO / name, copy / name)
+    (copy / "node_modules").symlink_to(REPO / "node_modules")  # MathJax, which typesets the equations
     done = build_site(tmp_path / "site", copy / "mkdocs.yml", {"SITE_URL": SITE_URL, "REPO_URL": REPO_URL})
     assert done.returncode == 0, done.stderr[-4000:]
     page = (tmp_path / "site" / "part-1-math" / "index.html").read_text(encoding="utf-8")
@@ -354,9 +355,11 @@ def fake_tree(tmp_path: Path, check_status: int) -> tuple[Path, Path]:
         tool = tree / ".venv" / "bin" / name
         tool.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n{status}\n')
         tool.chmod(0o755)
-    stamp = tree / ".venv" / ".installed"
-    stamp.write_text("")
-    os.utime(stamp, (os.path.getmtime(tree / "pyproject.toml") + 10,) * 2)  # newer: no reinstall
+    (tree / "package-lock.json").write_text("")
+    (tree / "node_modules").mkdir()
+    for stamp, source in ((".venv/.installed", "pyproject.toml"), ("node_modules/.installed", "package-lock.json")):
+        (tree / stamp).write_text("")
+        os.utime(tree / stamp, (os.path.getmtime(tree / source) + 10,) * 2)  # newer: no reinstall
     return tree, log
 
 
