@@ -13,6 +13,7 @@ RUNS = tuple(f"vanilla-d{d}-s0" for d in SWEEP_DIMS)
 COLOUR = CONFIG_COLOURS["vanilla-d32"]
 
 
+# --8<-- [start:pca]
 def pca_test_mse(train: np.ndarray, test: np.ndarray, max_dim: int) -> np.ndarray:
     """Test MSE of PCA fitted on `train`, reconstructing with the top d components plus the mean, d = 1..max_dim.
 
@@ -26,6 +27,7 @@ def pca_test_mse(train: np.ndarray, test: np.ndarray, max_dim: int) -> np.ndarra
     test = test - mean
     explained = np.cumsum(((test @ components) ** 2).sum(0))
     return ((test ** 2).sum() - explained) / test.size
+# --8<-- [end:pca]
 
 
 def render(ctx) -> Rendered:

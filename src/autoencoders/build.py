@@ -21,6 +21,7 @@ from .data import DATASET_CHECKSUM, load_mnist
 from .experiments import CONFIG_NAMES, DEFAULT_SEEDS, RunConfig, plan
 from .outputs import json_bytes, write_if_changed
 from .render import FigureContext, Recipe, discover, figure_key, png_bytes, snippet
+from .shapes import shapes_markdown
 from .train import RunResult, train
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +78,7 @@ def results_dir(out: Path) -> Path:
 def paths(out: Path) -> dict[str, Path]:
     r = results_dir(out)
     return {"results": r / "results.json", "figures": r / "figures.json", "table": r / "table.md",
-            "numbers": r / "numbers.json"}
+            "numbers": r / "numbers.json", "shapes": r / "shapes.md"}
 
 
 # ---------------------------------------------------------------- the build
@@ -208,10 +209,12 @@ def _snippet_for(recipe: Recipe, entry: dict) -> bytes:
 
 
 def derived_files(results: dict, manifest: dict) -> dict[str, bytes]:
-    """table.md and numbers.json: pure functions of results.json and the figure manifest."""
+    """table.md and numbers.json: pure functions of results.json and the figure manifest;
+    shapes.md (Part 2's shape walk-through): a function of the model code alone."""
     figure_numbers = {k: v for entry in manifest.values() for k, v in entry.get("numbers", {}).items()}
     return {"table": outputs.table_markdown(results).encode(),
-            "numbers": json_bytes(outputs.key_numbers(results, figure_numbers))}
+            "numbers": json_bytes(outputs.key_numbers(results, figure_numbers)),
+            "shapes": shapes_markdown().encode()}
 
 
 # ---------------------------------------------------------------- --check
