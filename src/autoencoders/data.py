@@ -124,7 +124,7 @@ def verify_raw(raw: Path) -> None:
 
 # --8<-- [start:subset]
 def training_subset(data: MNIST, size: int, seed: int) -> torch.Tensor:
-    """`size` distinct training images drawn with a generator seeded by `seed` (the run's seed)."""
+    """`size` distinct training images, the choice seeded by `seed`."""
     generator = torch.Generator().manual_seed(seed)
     index = torch.randperm(len(data.train_images), generator=generator)[:size]
     return data.train_images[index]

@@ -32,15 +32,19 @@ class RunResult:
 
 # --8<-- [start:train-loop]
 def train(
-    config: RunConfig, data: MNIST, on_epoch: Callable[[int, float], None] | None = None
+    config: RunConfig,
+    data: MNIST,
+    on_epoch: Callable[[int, float], None] | None = None,
 ) -> RunResult:
-    """Train `config` from scratch; return the model, its loss history and test metrics."""
+    """Train `config` from scratch; return the model, losses and metrics."""
     torch.manual_seed(config.seed)  # initial weights and the denoiser's noise
     images = training_subset(data, config.train_size, config.seed)
     model = config.build_model()
-    # fused=True: the same Adam update, computed in one kernel per step instead of many.
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=True)
-    order = torch.Generator().manual_seed(config.seed)  # batch order, new every epoch
+    # fused=True: the same Adam update, in one kernel per step instead of many.
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=config.learning_rate, fused=True
+    )
+    order = torch.Generator().manual_seed(config.seed)  # batch order
 
     history = []
     started = time.perf_counter()
@@ -50,13 +54,13 @@ def train(
         total, batches = torch.zeros(()), 0
         for start in range(0, len(images), config.batch_size):
             batch = images[permutation[start:start + config.batch_size]]
-            loss = model.training_loss(batch)  # train mode: noise, L1 term included
+            loss = model.training_loss(batch)  # with noise, L1 term, ...
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += loss.detach()
             batches += 1
-        # "Final loss" as the series defines it: the mean batch loss of an epoch.
+        # "Final loss" as the series defines it: an epoch's mean batch loss.
         history.append(total.item() / batches)
         if on_epoch is not None:
             on_epoch(epoch + 1, history[-1])
@@ -83,11 +87,12 @@ def evaluate(model: Autoencoder, config: RunConfig, data: MNIST) -> dict:
     noisy = add_noise(clean, config.noise_std, generator)
     codes, clean_error, noisy_error = [], 0.0, 0.0
     for start in range(0, len(clean), EVAL_BATCH):
-        x, x_noisy = clean[start:start + EVAL_BATCH], noisy[start:start + EVAL_BATCH]
+        end = start + EVAL_BATCH
+        x, x_noisy = clean[start:end], noisy[start:end]
         z = model.encode(x)
         codes.append(z)
         clean_error += F.mse_loss(model.decode(z), x, reduction="sum").item()
-        # Noisy input, clean target: what a denoiser is for, measured for every model.
+        # Noisy input, clean target: a denoiser's task, measured for all.
         noisy_error += F.mse_loss(model(x_noisy), x, reduction="sum").item()
     z = torch.cat(codes)
     return {
@@ -101,12 +106,14 @@ def latent_statistics(z: torch.Tensor, labels: torch.Tensor) -> dict:
     """How much of the code is in use: what the sparsity figure reports."""
     magnitude = z.abs()
     scale = torch.quantile(magnitude.flatten().double(), 0.99).item()
-    classes = [c for c in range(10) if (labels == c).any()]  # tiny smoke runs may miss some
+    # Tiny smoke runs may miss some classes.
+    classes = [c for c in range(10) if (labels == c).any()]
     per_class = torch.stack([magnitude[labels == c].mean(0) for c in classes])
+    near_zero = magnitude < NEAR_ZERO_RELATIVE * scale
     return {
         "abs_mean": magnitude.mean().item(),
         "abs_p99": scale,
-        "near_zero_fraction": (magnitude < NEAR_ZERO_RELATIVE * scale).double().mean().item(),
+        "near_zero_fraction": near_zero.double().mean().item(),
         "unit_abs_mean": magnitude.mean(0).tolist(),
         "class_unit_abs_mean": per_class.tolist(),
     }
