@@ -118,6 +118,8 @@ def build(options: Options, progress: Progress | None = None) -> Report:
     # What the pages include: the table and the key numbers.
     for name, payload in derived_files(results, manifest).items():
         _write(files[name], payload, report, progress)
+    # Part 2's shape walk-through depends on the model code alone: no run, no training.
+    _write(files["shapes"], shapes_markdown().encode(), report, progress)
     report.seconds["total"] = time.perf_counter() - started
     return report
 
@@ -209,12 +211,10 @@ def _snippet_for(recipe: Recipe, entry: dict) -> bytes:
 
 
 def derived_files(results: dict, manifest: dict) -> dict[str, bytes]:
-    """table.md and numbers.json: pure functions of results.json and the figure manifest;
-    shapes.md (Part 2's shape walk-through): a function of the model code alone."""
+    """table.md and numbers.json: pure functions of results.json and the figure manifest."""
     figure_numbers = {k: v for entry in manifest.values() for k, v in entry.get("numbers", {}).items()}
     return {"table": outputs.table_markdown(results).encode(),
-            "numbers": json_bytes(outputs.key_numbers(results, figure_numbers)),
-            "shapes": shapes_markdown().encode()}
+            "numbers": json_bytes(outputs.key_numbers(results, figure_numbers))}
 
 
 # ---------------------------------------------------------------- --check
@@ -240,6 +240,8 @@ def check(options: Options) -> list[str]:
     for name, payload in derived_files(results, manifest).items():
         if not files[name].is_file() or files[name].read_bytes() != payload:
             problems.append(f"{files[name]} does not match results.json")
+    if not files["shapes"].is_file() or files["shapes"].read_bytes() != shapes_markdown().encode():
+        problems.append(f"{files['shapes']} does not match the model code")
     for recipe in discover(options.figures_dir):
         entry = manifest.get(recipe.name)
         if entry is None:
