@@ -34,15 +34,16 @@ OVERFLOW_JS = """
   const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
       ? "." + el.className.trim().split(/\\s+/).join(".") : "");
   const problems = [];
-  for (const el of document.querySelectorAll(selectors.map((s) => ".md-content " + s).join(","))) {
-    if (el.closest(".md-content__button")) continue;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0) continue;
-    // A scroller that overflows must say so.
+  // Whatever scrolls sideways in the content must say so.
+  for (const el of document.querySelectorAll(".md-content *")) {
     if (scrolls(el) && el.scrollWidth > el.clientWidth + 1 && !shows(el)) {
       problems.push(`${name(el)} scrolls sideways without a visible cue: "${el.textContent.slice(0, 60)}"`);
     }
-    if (fits(r)) continue;
+  }
+  for (const el of document.querySelectorAll(selectors.map((s) => ".md-content " + s).join(","))) {
+    if (el.closest(".md-content__button")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || fits(r)) continue;
     let box = el.parentElement;
     while (box && !box.classList.contains("md-content") && !scrolls(box)) box = box.parentElement;
     if (!box || box.classList.contains("md-content")) {
