@@ -216,11 +216,13 @@ def test_figures_open_at_full_resolution_and_close_again(site, browser, base_url
         context, page = open_page(browser, base_url + path, "phone")
         image = page.locator(".md-content img.zoomable").first
         image.scroll_into_view_if_needed()
+        image.evaluate("(img) => img.decode()")  # figures load lazily
         source, natural = image.evaluate("(img) => [img.currentSrc || img.src, img.naturalWidth]")
         image.click()
         large = page.locator(".zoom-overlay img")
         assert large.count() == 1, f"/{path}: clicking a figure opened no enlarged view"
         assert large.evaluate("(img) => img.src") == source
+        large.evaluate("(img) => img.decode()")
         shown = large.evaluate("(img) => img.getBoundingClientRect().width")
         assert abs(shown - natural) <= 1, f"/{path}: enlarged to {shown} px, but the PNG is {natural} px wide"
         page.keyboard.press("Escape")

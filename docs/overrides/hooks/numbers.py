@@ -150,5 +150,5 @@ def on_page_content(content: str, page, config, files, **kwargs) -> str:
     return content + (
         '<h2 id="cite-this">Cite this<a class="headerlink" href="#cite-this" title="Permanent link">&para;</a></h2>'
         '<div class="admonition quote"><p class="admonition-title">Cite this notebook</p>'
-        f'<div class="highlight"><pre><code class="language-bibtex">{html.escape(bibtex)}</code></pre></div></div>'
+        f'<div class="highlight"><pre><code class="language-bibtex">{html.escape(bibtex, quote=False)}</code></pre></div></div>'
     )
