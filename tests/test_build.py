@@ -162,7 +162,7 @@ def test_the_same_seeds_give_byte_identical_outputs(smoke_build, tmp_path):
 
     out = tmp_path / "out"
     done = run_cli(*smoke_args(out, tmp_path / "cache"))
-    assert done.returncode == 0 and "trained 14 runs" in done.stdout, done.stderr
+    assert done.returncode == 0 and "trained 18 runs" in done.stdout, done.stderr
     first, second = snapshot(smoke_build / "out"), snapshot(out)
     assert first.keys() == second.keys()
     for name in first:
@@ -180,4 +180,4 @@ def test_a_truncated_cache_entry_is_reported_and_retrained(smoke_build, tmp_path
     done = run_cli(*[a for a in smoke_args(tmp_path / "out", cache) if a != "--quiet"])
     assert done.returncode == 0, done.stderr
     assert "damaged  vanilla-d2-s0: cache entry rejected" in done.stderr and "retraining" in done.stderr
-    assert "trained 1 runs, reused 13" in done.stdout
+    assert "trained 1 runs, reused 17" in done.stdout

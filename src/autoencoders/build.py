@@ -24,6 +24,7 @@ from .fingerprint import combined_hash, first_change, fingerprint_file
 from .outputs import json_bytes, write_if_changed
 from .render import (FigureContext, Recipe, UndeclaredRun, discover, figure_inputs, figure_key, png_bytes,
                      snippet)
+from .shapes import shapes_markdown
 from .train import RunResult, train
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,8 @@ def results_dir(out: Path) -> Path:
 def paths(out: Path) -> dict[str, Path]:
     r = results_dir(out)
     return {"results": r / "results.json", "figures": r / "figures.json", "table": r / "table.md",
-            "numbers": r / "numbers.json", "claims": r / "claims.json", "ledger": r / "ledger.md"}
+            "numbers": r / "numbers.json", "claims": r / "claims.json", "ledger": r / "ledger.md",
+            "shapes": r / "shapes.md"}
 
 
 def claim_section_path(out: Path, section: str) -> Path:
@@ -137,6 +139,8 @@ def build(options: Options, progress: Progress | None = None) -> Report:
     # What the pages include: the table and the key numbers.
     for name, payload in derived_files(results, manifest).items():
         _write(files[name], payload, report, progress)
+    # Part 2's shape walk-through depends on the model code alone: no run, no training.
+    _write(files["shapes"], shapes_markdown().encode(), report, progress)
     report.seconds["total"] = time.perf_counter() - started
     return report
 
@@ -304,6 +308,8 @@ def check(options: Options) -> list[str]:
         for path, payload in ledger_files(ledger, options.out).items():
             if not path.is_file() or path.read_bytes() != payload:
                 problems.append(f"claim ledger: {path} does not match claims.json")
+    if not files["shapes"].is_file() or files["shapes"].read_bytes() != shapes_markdown().encode():
+        problems.append(f"{files['shapes']} does not match the model code")
     for recipe in discover(options.figures_dir):
         entry = manifest.get(recipe.name)
         if entry is None:

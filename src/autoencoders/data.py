@@ -122,11 +122,13 @@ def verify_raw(raw: Path) -> None:
         _check_md5(str(path), path.read_bytes())
 
 
+# --8<-- [start:subset]
 def training_subset(data: MNIST, size: int, seed: int) -> torch.Tensor:
-    """`size` distinct training images drawn with a generator seeded by `seed` (the run's seed)."""
+    """`size` distinct training images, the choice seeded by `seed`."""
     generator = torch.Generator().manual_seed(seed)
     index = torch.randperm(len(data.train_images), generator=generator)[:size]
     return data.train_images[index]
+# --8<-- [end:subset]
 
 
 def _raw_files_present(root: Path) -> bool:
@@ -149,6 +151,7 @@ def _idx_labels(labels: np.ndarray) -> bytes:
     return struct.pack(">II", 0x0801, len(labels)) + labels.astype(np.uint8).tobytes()
 
 
+# --8<-- [start:load]
 def _load_with_torchvision(root: Path) -> MNIST:
     from torchvision.datasets import MNIST as TorchvisionMNIST
 
@@ -161,6 +164,7 @@ def _load_with_torchvision(root: Path) -> MNIST:
     train_images, train_labels = split(train=True)
     test_images, test_labels = split(train=False)
     return MNIST(train_images, train_labels, test_images, test_labels)
+# --8<-- [end:load]
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):

@@ -10,18 +10,18 @@ from .models import VARIANTS, Autoencoder
 # --8<-- [start:config]
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that defines one training run. All of its fields key the cache."""
+    """Everything that defines one training run; every field keys the cache."""
 
     name: str  # e.g. "vanilla-d32": variant and bottleneck width
     variant: str  # a key of models.VARIANTS
     latent_dim: int
-    seed: int = 0  # seeds the training subset, initial weights, batch order and noise
+    seed: int = 0  # training subset, initial weights, batch order, noise
     epochs: int = 30
     batch_size: int = 128
     learning_rate: float = 1e-3  # Adam, default betas
     train_size: int = 5_000  # images drawn from the 60,000 training images
-    test_size: int = 10_000  # evaluation uses the first `test_size` test images
-    noise_std: float = 0.3  # the denoiser's training noise; the noisy test for every run
+    test_size: int = 10_000  # evaluation: the first `test_size` test images
+    noise_std: float = 0.3  # denoiser's training noise; every run's noisy test
     sparsity_weight: float = 1e-3  # sparse: lambda of the L1 penalty
 
     @property
@@ -30,7 +30,7 @@ class RunConfig:
 
     def build_model(self) -> Autoencoder:
         if self.variant == "denoising":
-            return VARIANTS["denoising"](self.latent_dim, noise_std=self.noise_std)
+            return VARIANTS["denoising"](self.latent_dim, self.noise_std)
         if self.variant == "sparse":
             return VARIANTS["sparse"](self.latent_dim, self.sparsity_weight)
         return VARIANTS[self.variant](self.latent_dim)
@@ -41,7 +41,7 @@ class RunConfig:
 
 
 # --8<-- [start:configurations]
-# The five configurations of the published table, and the final loss it reports.
+# The five configurations of the published table, and its final losses.
 CONFIGURATIONS: tuple[RunConfig, ...] = (
     RunConfig("vanilla-d2", "vanilla", latent_dim=2),
     RunConfig("vanilla-d32", "vanilla", latent_dim=32),

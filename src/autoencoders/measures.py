@@ -152,11 +152,13 @@ def centroid_paths(model: Autoencoder, geometry: ClassGeometry, pairs, steps: in
 
 # ---------------------------------------------------------------- baselines and code statistics
 
+# --8<-- [start:pca]
 def pca_test_mse(train: np.ndarray, test: np.ndarray, max_dim: int) -> np.ndarray:
-    """Test MSE of PCA fitted on `train`, reconstructing with the top d components plus the mean, d = 1..max_dim.
+    """Test MSE of PCA fitted on `train`, for d = 1 .. max_dim components.
 
-    Closed form: the error left after projecting the centred test images onto the leading eigenvectors of the
-    training covariance. No clipping to [0, 1].
+    Closed form: reconstruct with the top d components plus the mean, i.e.
+    the error left after projecting the centred test images onto the leading
+    eigenvectors of the training covariance. No clipping to [0, 1].
     """
     mean = train.mean(0)
     centred = train - mean
@@ -165,6 +167,7 @@ def pca_test_mse(train: np.ndarray, test: np.ndarray, max_dim: int) -> np.ndarra
     test = test - mean
     explained = np.cumsum(((test @ components) ** 2).sum(0))
     return ((test ** 2).sum() - explained) / test.size
+# --8<-- [end:pca]
 
 
 def class_profiles(z_abs: np.ndarray, labels: np.ndarray) -> np.ndarray:

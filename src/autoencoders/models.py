@@ -22,7 +22,7 @@ N_PIXELS = IMAGE_SIDE * IMAGE_SIDE  # n = 784 inputs per image
 
 # --8<-- [start:base]
 class Autoencoder(nn.Module):
-    """What all four variants share: z = encoder(x), x_hat = decoder(z), MSE objective.
+    """What all four variants share: z = encoder(x), x_hat = decoder(z), MSE.
 
     A subclass only has to build `self.encoder` and `self.decoder`.
     """
@@ -44,7 +44,7 @@ class Autoencoder(nn.Module):
         return {"reconstruction": F.mse_loss(self(x), x)}
 
     def training_loss(self, x: torch.Tensor) -> torch.Tensor:
-        # The objective is the sum of the terms; the loop also records each one apart.
+        # The objective is the sum of the terms; the loop records each apart.
         return sum(self.loss_terms(x).values())
 # --8<-- [end:base]
 
@@ -62,7 +62,8 @@ class VanillaAutoencoder(Autoencoder):
             nn.ReLU(),
             nn.Linear(512, 256),
             nn.ReLU(),
-            nn.Linear(256, latent_dim),  # no activation: z may take any real value
+            # No activation on the code: z may take any real value.
+            nn.Linear(256, latent_dim),
         )
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, 256),
@@ -70,7 +71,7 @@ class VanillaAutoencoder(Autoencoder):
             nn.Linear(256, 512),
             nn.ReLU(),
             nn.Linear(512, N_PIXELS),
-            nn.Sigmoid(),  # pixels live in [0, 1], and so must the reconstruction
+            nn.Sigmoid(),  # pixels live in [0, 1], and so must the output
             nn.Unflatten(1, (1, IMAGE_SIDE, IMAGE_SIDE)),
         )
 # --8<-- [end:vanilla]
@@ -80,15 +81,17 @@ class VanillaAutoencoder(Autoencoder):
 def add_noise(
     x: torch.Tensor, std: float, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """Corrupt images with Gaussian noise, then clip back to the valid pixel range."""
-    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    """Corrupt images with Gaussian noise, then clip pixels back to [0, 1]."""
+    noise = torch.randn(
+        x.shape, generator=generator, dtype=x.dtype, device=x.device
+    )
     return (x + std * noise).clamp(0.0, 1.0)
 # --8<-- [end:noise]
 
 
 # --8<-- [start:denoising]
 class DenoisingAutoencoder(VanillaAutoencoder):
-    """The vanilla network, trained to undo noise it never sees at evaluation time."""
+    """The vanilla network, trained to undo noise; no noise at evaluation."""
 
     def __init__(self, latent_dim: int, noise_std: float = 0.3):
         super().__init__(latent_dim)
@@ -96,7 +99,7 @@ class DenoisingAutoencoder(VanillaAutoencoder):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:
-            x = add_noise(x, self.noise_std)  # fresh noise on every forward pass
+            x = add_noise(x, self.noise_std)  # fresh noise on every pass
         return self.decode(self.encode(x))
 
     # loss_terms is inherited unchanged: F.mse_loss(self(x), x) compares the
@@ -106,7 +109,7 @@ class DenoisingAutoencoder(VanillaAutoencoder):
 
 # --8<-- [start:sparse]
 class SparseAutoencoder(VanillaAutoencoder):
-    """The vanilla network plus an L1 penalty that pushes most code units to zero."""
+    """The vanilla network plus an L1 penalty that pushes code units to 0."""
 
     def __init__(self, latent_dim: int, sparsity_weight: float = 1e-3):
         super().__init__(latent_dim)
@@ -114,7 +117,7 @@ class SparseAutoencoder(VanillaAutoencoder):
 
     def loss_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.encode(x)
-        # mean |z_k| over the batch *and* over the d units, matching Part 1's formula.
+        # mean |z_k| over the batch *and* the d units, as in Part 1's formula.
         return {"reconstruction": F.mse_loss(self.decode(z), x),
                 "penalty": self.sparsity_weight * z.abs().mean()}
 # --8<-- [end:sparse]
@@ -122,15 +125,15 @@ class SparseAutoencoder(VanillaAutoencoder):
 
 # --8<-- [start:conv]
 class ConvAutoencoder(Autoencoder):
-    """Two stride-2 convolutions down to 32x7x7, a linear map to z, and back."""
+    """Two stride-2 convolutions down to 32x7x7, a linear map to z, back."""
 
     def __init__(self, latent_dim: int):
         super().__init__()
         self.latent_dim = latent_dim
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # 28x28 -> 14x14
+            nn.Conv2d(1, 16, 3, stride=2, padding=1),  # 28x28 -> 14x14
             nn.ReLU(),
-            nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1),  # 14x14 -> 7x7
+            nn.Conv2d(16, 32, 3, stride=2, padding=1),  # 14x14 -> 7x7
             nn.ReLU(),
             nn.Flatten(),  # 32 * 7 * 7 = 1568 features
             nn.Linear(32 * 7 * 7, latent_dim),
@@ -138,10 +141,15 @@ class ConvAutoencoder(Autoencoder):
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, 32 * 7 * 7),
             nn.Unflatten(1, (32, 7, 7)),
-            # output_padding=1 settles a stride-2 transpose's ambiguity: 7 -> 14, not 13.
-            nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1),
+            # output_padding=1 settles a stride-2 transpose's ambiguity:
+            # 7 -> 14, not 13; then 14 -> 28.
+            nn.ConvTranspose2d(
+                32, 16, 3, stride=2, padding=1, output_padding=1
+            ),
             nn.ReLU(),
-            nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1),  # 14 -> 28
+            nn.ConvTranspose2d(
+                16, 1, 3, stride=2, padding=1, output_padding=1
+            ),
             nn.Sigmoid(),
         )
 # --8<-- [end:conv]

@@ -32,15 +32,19 @@ class RunResult:
 
 # --8<-- [start:train-loop]
 def train(
-    config: RunConfig, data: MNIST, on_epoch: Callable[[int, float], None] | None = None
+    config: RunConfig,
+    data: MNIST,
+    on_epoch: Callable[[int, float], None] | None = None,
 ) -> RunResult:
-    """Train `config` from scratch; return the model, its loss history and test metrics."""
+    """Train `config` from scratch; return the model, losses and metrics."""
     torch.manual_seed(config.seed)  # initial weights and the denoiser's noise
     images = training_subset(data, config.train_size, config.seed)
     model = config.build_model()
-    # fused=True: the same Adam update, computed in one kernel per step instead of many.
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=True)
-    order = torch.Generator().manual_seed(config.seed)  # batch order, new every epoch
+    # fused=True: the same Adam update, in one kernel per step instead of many.
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=config.learning_rate, fused=True
+    )
+    order = torch.Generator().manual_seed(config.seed)  # batch order
 
     history = []
     started = time.perf_counter()
@@ -50,7 +54,7 @@ def train(
         totals, batches = {}, 0
         for start in range(0, len(images), config.batch_size):
             batch = images[permutation[start:start + config.batch_size]]
-            terms = model.loss_terms(batch)  # train mode: noise, L1 term included
+            terms = model.loss_terms(batch)  # with noise, L1 term, ...
             loss = sum(terms.values())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -58,8 +62,8 @@ def train(
             for name, value in terms.items():
                 totals[name] = totals.get(name, 0.0) + value.detach()
             batches += 1
-        # "Final loss" as the series defines it: the mean batch loss of an epoch.
-        epoch_terms = {name: total.item() / batches for name, total in totals.items()}
+        # "Final loss" as the series defines it: an epoch's mean batch loss.
+        epoch_terms = {k: v.item() / batches for k, v in totals.items()}
         history.append(sum(epoch_terms.values()))
         if on_epoch is not None:
             on_epoch(epoch + 1, history[-1])
@@ -69,10 +73,12 @@ def train(
         "parameters": count_parameters(model),
         "history": history,
         "final_loss": history[-1],
-        "final_terms": epoch_terms,  # the last epoch's loss, term by term (sparse: reconstruction + penalty)
+        # The last epoch's loss term by term (sparse: reconstruction, penalty).
+        "final_terms": epoch_terms,
         **evaluate(model, config, data),
-        # The final weights on their own training images, in eval mode: the fair partner of test_mse
-        # for the generalisation gap (final_loss averages a whole epoch of moving weights, in train mode).
+        # The final weights on their own training images, in eval mode: the
+        # partner of test_mse for the generalisation gap (final_loss averages
+        # an epoch of moving weights, in train mode).
         "train_mse": reconstruction_error(model, images),
         "train_seconds": train_seconds,
     }
@@ -90,11 +96,12 @@ def evaluate(model: Autoencoder, config: RunConfig, data: MNIST) -> dict:
     noisy = add_noise(clean, config.noise_std, generator)
     codes, clean_error, noisy_error = [], 0.0, 0.0
     for start in range(0, len(clean), EVAL_BATCH):
-        x, x_noisy = clean[start:start + EVAL_BATCH], noisy[start:start + EVAL_BATCH]
+        end = start + EVAL_BATCH
+        x, x_noisy = clean[start:end], noisy[start:end]
         z = model.encode(x)
         codes.append(z)
         clean_error += F.mse_loss(model.decode(z), x, reduction="sum").item()
-        # Noisy input, clean target: what a denoiser is for, measured for every model.
+        # Noisy input, clean target: a denoiser's task, measured for all.
         noisy_error += F.mse_loss(model(x_noisy), x, reduction="sum").item()
     z = torch.cat(codes)
     return {
@@ -106,10 +113,12 @@ def evaluate(model: Autoencoder, config: RunConfig, data: MNIST) -> dict:
 
 @torch.no_grad()
 def reconstruction_error(model: Autoencoder, images: torch.Tensor) -> float:
-    """Per-pixel MSE of `images` against their reconstructions, in eval mode."""
+    """Per-pixel MSE of `images` against their reconstructions (eval mode)."""
     model.eval()
-    error = sum(F.mse_loss(model(images[i:i + EVAL_BATCH]), images[i:i + EVAL_BATCH], reduction="sum").item()
-                for i in range(0, len(images), EVAL_BATCH))
+    error = 0.0
+    for start in range(0, len(images), EVAL_BATCH):
+        x = images[start:start + EVAL_BATCH]
+        error += F.mse_loss(model(x), x, reduction="sum").item()
     return error / images.numel()
 
 
@@ -117,12 +126,14 @@ def latent_statistics(z: torch.Tensor, labels: torch.Tensor) -> dict:
     """How much of the code is in use: what the sparsity figure reports."""
     magnitude = z.abs()
     scale = torch.quantile(magnitude.flatten().double(), 0.99).item()
-    classes = [c for c in range(10) if (labels == c).any()]  # tiny smoke runs may miss some
+    # Tiny smoke runs may miss some classes.
+    classes = [c for c in range(10) if (labels == c).any()]
     per_class = torch.stack([magnitude[labels == c].mean(0) for c in classes])
+    near_zero = magnitude < NEAR_ZERO_RELATIVE * scale
     return {
         "abs_mean": magnitude.mean().item(),
         "abs_p99": scale,
-        "near_zero_fraction": (magnitude < NEAR_ZERO_RELATIVE * scale).double().mean().item(),
+        "near_zero_fraction": near_zero.double().mean().item(),
         "unit_abs_mean": magnitude.mean(0).tolist(),
         "class_unit_abs_mean": per_class.tolist(),
     }

@@ -19,6 +19,7 @@ Rules, kept strict on purpose:
 from __future__ import annotations
 
 import difflib
+import html
 import json
 import re
 from pathlib import Path
@@ -126,3 +127,28 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
     for reason, places in report.items():
         lines += [f"  {place}" for place in places] + [f"    -> {reason}"]
     raise PluginError("\n".join(lines))
+
+
+# Notebook pages bypass on_page_markdown (mkdocs-jupyter renders them to HTML itself), so they get
+# their "Cite this" block here, from the same CITATION.cff values as the Markdown pages'.
+NOTEBOOK_CITATION = """@misc{{deconstructing_autoencoders_notebook,
+  author  = "{{The Deconstructing Autoencoders team}}",
+  title   = "{{Deconstructing Autoencoders from Scratch}}: Train an Autoencoder in a Minute (notebook)",
+  year    = "{year}",
+  version = "{version}",
+  date    = "{date}",
+  note    = "Version {version}, released {date}"
+}}"""
+
+
+def on_page_content(content: str, page, config, files, **kwargs) -> str:
+    if not page.file.src_uri.endswith(".ipynb"):
+        return content
+    if _citation_problem:
+        raise PluginError(f"{page.file.src_uri}: no 'Cite this' block: {_citation_problem}")
+    bibtex = NOTEBOOK_CITATION.format_map({key.removeprefix("citation."): value for key, value in _citation.items()})
+    return content + (
+        '<h2 id="cite-this">Cite this<a class="headerlink" href="#cite-this" title="Permanent link">&para;</a></h2>'
+        '<div class="admonition quote"><p class="admonition-title">Cite this notebook</p>'
+        f'<div class="highlight"><pre><code class="language-bibtex">{html.escape(bibtex, quote=False)}</code></pre></div></div>'
+    )

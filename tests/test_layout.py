@@ -1,0 +1,266 @@
+"""Pages that read well everywhere: measured in Chromium at a desktop (1280 px) and a phone (390 px) width.
+
+Every page, the notebook included, is checked for what a reader would notice first: a page that scrolls
+sideways, a code block, table, equation or figure that sticks out of the content column without showing
+that it scrolls, a copy button lying over code, and figures that cannot be enlarged. The notebook page is
+also held to the rest of the site's standards (column width, no prompt gutter, wrapping outputs, readable
+dark-mode colours, alt text, a citation).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, REPO, build_site, read_section, serve, site_pages, snippet_includes
+
+WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+TIMEOUT_MS = 30_000
+WCAG_AA = 4.5  # minimum contrast ratio of normal-size text
+
+# For each element that may be wider than the content column: is it inside a box that scrolls sideways
+# and shows it (the scroll shadows of extra.css), and does that box itself fit the column?
+# Returns one line per offender.
+OVERFLOW_JS = """
+() => {
+  const column = document.querySelector(".md-content").getBoundingClientRect();
+  const selectors = ["pre > code", "table", "img", "div.arithmatex", "mjx-container", ".jp-OutputArea-output pre",
+                     ".md-typeset__scrollwrap", ".ae-flow"];
+  const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const shows = (el) => getComputedStyle(el).backgroundImage.includes("gradient");
+  const fits = (r) => r.left >= column.left - 1 && r.right <= column.right + 1;
+  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
+      ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+  const problems = [];
+  // Whatever scrolls sideways in the content must say so.
+  for (const el of document.querySelectorAll(".md-content *")) {
+    if (scrolls(el) && el.scrollWidth > el.clientWidth + 1 && !shows(el)) {
+      problems.push(`${name(el)} scrolls sideways without a visible cue: "${el.textContent.slice(0, 60)}"`);
+    }
+  }
+  for (const el of document.querySelectorAll(selectors.map((s) => ".md-content " + s).join(","))) {
+    if (el.closest(".md-content__button")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || fits(r)) continue;
+    let box = el.parentElement;
+    while (box && !box.classList.contains("md-content") && !scrolls(box)) box = box.parentElement;
+    if (!box || box.classList.contains("md-content")) {
+      problems.push(`${name(el)} is ${Math.round(r.width)} px wide and sticks out of the ${Math.round(column.width)} px column`);
+    } else if (!fits(box.getBoundingClientRect())) {
+      problems.push(`${name(box)} around ${name(el)} is wider than the column`);
+    } else if (!shows(box)) {
+      problems.push(`${name(box)} scrolls ${name(el)} sideways without a visible cue`);
+    }
+  }
+  return problems;
+}
+"""
+
+# Rectangles of code text under the copy button of each code block: Material's, and the notebook's own.
+COPY_BUTTON_JS = """
+() => {
+  const problems = [];
+  const buttons = [...document.querySelectorAll(".md-content pre > .md-code__nav")]
+    .map((nav) => [nav, nav.parentElement.querySelector(":scope > code")])
+    .concat([...document.querySelectorAll(".md-content .zeroclipboard-container")]
+    .map((copy) => [copy, copy.closest(".jp-InputArea-editor").querySelector("pre")]));
+  for (const [nav, code] of buttons) {
+    const button = nav.getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(code);
+    for (const r of range.getClientRects()) {
+      const overlap = Math.min(r.right, button.right) - Math.max(r.left, button.left) > 1
+                   && Math.min(r.bottom, button.bottom) - Math.max(r.top, button.top) > 1;
+      if (overlap) {
+        problems.push(`the copy button covers code in "${code.textContent.slice(0, 60)}"`);
+        break;
+      }
+    }
+  }
+  return problems;
+}
+"""
+
+# Every word of the notebook's outputs on one line: outputs wrap at spaces, never inside a number.
+SPLIT_WORDS_JS = """
+() => {
+  const split = [];
+  for (const pre of document.querySelectorAll(".jp-OutputArea-output pre")) {
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        if (range.getClientRects().length > 1) split.push(match[0]);
+      }
+    }
+  }
+  return split;
+}
+"""
+
+# WCAG contrast of every syntax-highlighted token of a page's code against its background.
+CONTRAST_JS = """
+() => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = (c) => {
+    const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const colour = getComputedStyle(el).backgroundColor;
+      const alpha = colour.match(/[\\d.]+/g)[3];
+      if (alpha === undefined || Number(alpha) > 0.5) return rgb(colour);
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  for (const span of document.querySelectorAll(".md-content pre span")) {
+    if (!span.textContent.trim()) continue;
+    const [a, b] = [luminance(rgb(getComputedStyle(span).color)), luminance(background(span))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    worst.push([ratio, span.className, span.textContent.slice(0, 20)]);
+  }
+  return worst.sort((x, y) => x[0] - y[0]).slice(0, 5);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    destination = tmp_path_factory.mktemp("layout") / "site"
+    done = build_site(destination)
+    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stderr[-4000:]}"
+    return destination
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.is_file(), f"{CHROMIUM} is missing (./run.sh test installs Debian's chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    with serve(site) as url:
+        yield url
+
+
+def open_page(browser, url: str, width: str, scheme: str = "light"):
+    context = browser.new_context(viewport=WIDTHS[width], color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url, wait_until="load")
+    # Equations change the layout: measure once MathJax has typeset the page (if it has any).
+    page.wait_for_function("() => !window.MathJax || !MathJax.startup || !MathJax.startup.promise "
+                           "|| MathJax.startup.promise.then(() => true)")
+    page.wait_for_timeout(300)
+    return context, page
+
+
+def pages(site) -> list[str]:
+    found = site_pages(site)
+    assert "notebook/" in found and "part-2-code/" in found, found
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_nothing_sticks_out_of_the_column_and_the_page_never_scrolls_sideways(site, browser, base_url, width):
+    problems = []
+    for path in pages(site):
+        context, page = open_page(browser, base_url + path, width)
+        sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if sizes[0] > sizes[1]:
+            problems.append(f"/{path}: the page is {sizes[0]} px wide in a {sizes[1]} px window")
+        problems += [f"/{path}: {p}" for p in page.evaluate(OVERFLOW_JS)]
+        problems += [f"/{path}: {p}" for p in page.evaluate(COPY_BUTTON_JS)]
+        context.close()
+    assert not problems, f"at {WIDTHS[width]['width']} px:\n" + "\n".join(problems)
+
+
+def test_the_code_part_2_includes_from_src_fits_the_desktop_column(site, browser, base_url):
+    """Listings from src/autoencoders/ are wrapped to fit at 1280 px: no scrolling needed to read them."""
+    from_src = {read_section(REPO / path, section).strip().splitlines()[0].strip()
+                for path, section in snippet_includes(REPO / "docs" / "part-2-code.md") if path.startswith("src/")}
+    context, page = open_page(browser, base_url + "part-2-code/", "desktop")
+    blocks = page.evaluate("""() => [...document.querySelectorAll(".md-content pre > code")].map((c) => [
+        c.textContent.trim().split("\\n")[0].trim(), c.scrollWidth, c.clientWidth,
+        Math.floor((c.clientWidth - parseFloat(getComputedStyle(c).paddingLeft)
+                    - parseFloat(getComputedStyle(c).paddingRight)) / (() => {
+          const s = document.createElement("span");
+          s.textContent = "0".repeat(100);
+          c.append(s);
+          const width = s.getBoundingClientRect().width / 100;
+          s.remove();
+          return width;
+        })())])""")
+    context.close()
+    listed = [b for b in blocks if b[0] in from_src]
+    assert len(listed) == len(from_src), f"found {len(listed)} of the {len(from_src)} listings from src/"
+    wide = [f"{first!r}: {scroll} px of text in a {client} px box" for first, scroll, client, _ in listed
+            if scroll > client + 1]
+    assert not wide, f"the column holds {listed[0][3]} characters of code; these listings need wrapping:\n" + "\n".join(wide)
+
+
+def test_figures_open_at_full_resolution_and_close_again(site, browser, base_url):
+    for path in ("part-1-math/", "part-3-experiments/", "notebook/"):
+        context, page = open_page(browser, base_url + path, "phone")
+        image = page.locator(".md-content img.zoomable").first
+        image.scroll_into_view_if_needed()
+        image.evaluate("(img) => img.decode()")  # figures load lazily
+        source, natural = image.evaluate("(img) => [img.currentSrc || img.src, img.naturalWidth]")
+        image.click()
+        large = page.locator(".zoom-overlay img")
+        assert large.count() == 1, f"/{path}: clicking a figure opened no enlarged view"
+        assert large.evaluate("(img) => img.src") == source
+        large.evaluate("(img) => img.decode()")
+        shown = large.evaluate("(img) => img.getBoundingClientRect().width")
+        assert abs(shown - natural) <= 1, f"/{path}: enlarged to {shown} px, but the PNG is {natural} px wide"
+        page.keyboard.press("Escape")
+        assert page.locator(".zoom-overlay").count() == 0, f"/{path}: Escape did not close the enlarged view"
+        context.close()
+
+
+def test_the_notebook_page_matches_the_rest_of_the_site(site, browser, base_url):
+    widths = {}
+    for path in ("part-1-math/", "notebook/"):
+        context, page = open_page(browser, base_url + path, "desktop")
+        widths[path] = page.evaluate("document.querySelector('.md-content__inner').getBoundingClientRect().width")
+        context.close()
+    assert abs(widths["notebook/"] - widths["part-1-math/"]) <= 1, f"column widths differ: {widths}"
+
+    context, page = open_page(browser, base_url + "notebook/", "phone")
+    prompts = page.evaluate("""() => [...document.querySelectorAll(".jp-InputPrompt, .jp-OutputPrompt")]
+                                       .filter((p) => p.getBoundingClientRect().width > 0).length""")
+    assert prompts == 0, f"{prompts} 'In [n]:' / output prompts take room at phone width"
+    split = page.evaluate(SPLIT_WORDS_JS)
+    assert not split, f"outputs break inside words or numbers at phone width: {split[:10]}"
+    alts = page.evaluate("[...document.querySelectorAll('.jp-RenderedImage img')].map((img) => img.alt)")
+    assert len(alts) == 3 and all(len(a) > 40 and "No description" not in a for a in alts), alts
+    context.close()
+
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    html = (site / "notebook" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<h2[^>]*>Cite this", html), "the notebook page has no 'Cite this' block"
+    assert f'version = "{citation["version"]}"' in html and str(citation["date-released"]) in html
+
+
+@pytest.mark.parametrize("path", ["notebook/", "part-2-code/"])
+def test_code_is_readable_in_dark_mode(site, browser, base_url, path):
+    """The notebook's code cells and the Markdown pages' listings, each against its own background."""
+    context, page = open_page(browser, base_url + path, "desktop", scheme="dark")
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    worst = page.evaluate(CONTRAST_JS)
+    context.close()
+    assert worst, f"/{path}: no highlighted code found"
+    low = [f"{ratio:.2f} for {cls} {text!r}" for ratio, cls, text in worst if ratio < WCAG_AA]
+    assert not low, f"/{path}: code below the WCAG AA contrast of {WCAG_AA}:1 in dark mode:\n" + "\n".join(low)
