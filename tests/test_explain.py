@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from conftest import run_cli, smoke_args
+from conftest import REPO, run_cli, smoke_args
 from rewrap import rewrap
 from test_build import snapshot
 
@@ -45,10 +45,10 @@ def planned_runs(tmp_path) -> list[str]:
 # ---------------------------------------------------------------- edits that mean nothing
 
 @pytest.mark.parametrize("old, new", [
-    ("penalty = z.abs().mean()", "penalty = z.abs().mean()  # changed"),
+    ('"penalty": self.sparsity_weight * z.abs().mean()}', '"penalty": self.sparsity_weight * z.abs().mean()}  # x'),
     ('"""The vanilla network plus an L1 penalty', '"""A vanilla network with an L1 penalty'),
-    ("        return reconstruction + self.sparsity_weight * penalty",
-     "        return (reconstruction\n                + self.sparsity_weight * penalty)"),
+    ('"penalty": self.sparsity_weight * z.abs().mean()}',
+     '"penalty": (self.sparsity_weight\n                            * z.abs().mean())}'),
 ], ids=["comment", "docstring", "re-wrapped line"])
 def test_an_edit_that_changes_no_meaning_leaves_check_clean(built, tmp_path, old, new):
     edit(built / "src" / "autoencoders" / "models.py", old, new)
@@ -96,7 +96,9 @@ def test_a_change_in_the_figure_code_stales_figures_only(built, tmp_path):
     causes = explained(cli(built, tmp_path, "--explain"))
     assert not [k for k in causes if k.startswith("run ")]
     figures = [k for k in causes if k.startswith("figure ")]
-    assert len(figures) == len(list((REPO / "figures").glob("[!_]*.py"))) and all(causes[f] == "src/autoencoders/render.py: PNG_DPI changed" for f in figures)
+    recipes = list((REPO / "figures").glob("[!_]*.py"))
+    assert len(figures) == len(recipes)
+    assert all(causes[f] == "src/autoencoders/render.py: PNG_DPI changed" for f in figures)
 
 
 def test_a_recipe_change_stales_that_figure_only(built, tmp_path):

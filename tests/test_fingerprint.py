@@ -17,17 +17,19 @@ def edit(text: str, old: str, new: str) -> str:
 
 
 SAME_MEANING = {
-    "a comment": lambda s: edit(s, "penalty = z.abs().mean()", "penalty = z.abs().mean()  # changed"),
+    "a comment": lambda s: edit(s, '"penalty": self.sparsity_weight * z.abs().mean()}',
+                                '"penalty": self.sparsity_weight * z.abs().mean()}  # changed'),
     "a docstring": lambda s: edit(s, '"""The vanilla network plus an L1 penalty',
                                   '"""A vanilla network with an L1 penalty'),
-    "a new docstring": lambda s: edit(s, "    def training_loss(self, x: torch.Tensor) -> torch.Tensor:\n        z =",
-                                      '    def training_loss(self, x: torch.Tensor) -> torch.Tensor:\n'
-                                      '        """Reconstruction plus the weighted penalty."""\n        z ='),
+    "a new docstring": lambda s: edit(s, "    def loss_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:\n"
+                                         "        z =",
+                                      "    def loss_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:\n"
+                                      '        """Reconstruction and the weighted penalty."""\n        z ='),
     "snippet markers": lambda s: edit(s, "class SparseAutoencoder(", "# --8<-- [start:x]\nclass SparseAutoencoder("),
     "re-wrapped lines": lambda s: rewrap(s, 60)[0],
-    "spaces and brackets": lambda s: edit(s, "return reconstruction + self.sparsity_weight * penalty",
-                                          "return (reconstruction\n"
-                                          "                + (self.sparsity_weight*penalty))"),
+    "spaces and brackets": lambda s: edit(s, '"penalty": self.sparsity_weight * z.abs().mean()}',
+                                          '"penalty": (self.sparsity_weight\n'
+                                          "                            *z.abs().mean())}"),
 }
 
 
@@ -45,8 +47,8 @@ NEW_MEANING = [
      "VanillaAutoencoder.__init__ changed"),
     ("a default", MODELS, "sparsity_weight: float = 1e-3", "sparsity_weight: float = 1e-2",
      "SparseAutoencoder.__init__ changed"),
-    ("an operator", MODELS, "reconstruction + self.sparsity_weight", "reconstruction - self.sparsity_weight",
-     "SparseAutoencoder.training_loss changed"),
+    ("an operator", MODELS, "self.sparsity_weight * z.abs()", "self.sparsity_weight / z.abs()",
+     "SparseAutoencoder.loss_terms changed"),
     ("an optimiser argument", TRAIN, "lr=config.learning_rate, fused=True", "lr=config.learning_rate, eps=1e-6",
      "train changed"),
     ("a number's type", MODELS, "IMAGE_SIDE = 28", "IMAGE_SIDE = 28.0", "IMAGE_SIDE changed"),

@@ -63,7 +63,7 @@ class VanillaAutoencoder(Autoencoder):
             nn.Linear(512, 256),
             nn.ReLU(),
             # No activation on the code: z may take any real value.
-            nn.Linear(256, latent_dim),
+            nn.Linear(256, latent_dim),  # no activation: z is any real vector
         )
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, 256),
@@ -131,9 +131,9 @@ class ConvAutoencoder(Autoencoder):
         super().__init__()
         self.latent_dim = latent_dim
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, 16, 3, stride=2, padding=1),  # 28x28 -> 14x14
+            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # 28 -> 14
             nn.ReLU(),
-            nn.Conv2d(16, 32, 3, stride=2, padding=1),  # 14x14 -> 7x7
+            nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1),  # 14 -> 7
             nn.ReLU(),
             nn.Flatten(),  # 32 * 7 * 7 = 1568 features
             nn.Linear(32 * 7 * 7, latent_dim),
