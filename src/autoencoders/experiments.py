@@ -58,7 +58,7 @@ PUBLISHED_FINAL_LOSS: dict[str, float] = {
 }
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
 
-# The vanilla model at every bottleneck width of the sweep, trained at every seed like the five.
+# The vanilla model at every width of the sweep, at every seed like the five.
 SWEEP_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64)
 SWEEP: tuple[RunConfig, ...] = tuple(
     RunConfig(f"vanilla-d{d}", "vanilla", latent_dim=d) for d in SWEEP_DIMS

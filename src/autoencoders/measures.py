@@ -153,7 +153,9 @@ def centroid_paths(model: Autoencoder, geometry: ClassGeometry, pairs, steps: in
 # ---------------------------------------------------------------- baselines and code statistics
 
 # --8<-- [start:pca]
-def pca_test_mse(train: np.ndarray, test: np.ndarray, max_dim: int) -> np.ndarray:
+def pca_test_mse(
+    train: np.ndarray, test: np.ndarray, max_dim: int
+) -> np.ndarray:
     """Test MSE of PCA fitted on `train`, for d = 1 .. max_dim components.
 
     Closed form: reconstruct with the top d components plus the mean, i.e.

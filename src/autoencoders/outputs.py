@@ -84,7 +84,8 @@ def same_results(old: bytes, new: bytes) -> bool:
     """
     try:
         old_doc, new_doc = json.loads(old), json.loads(new)
-        upgrade = old_doc["provenance"].get("dirty") and not new_doc["provenance"].get("dirty")
+        new = new_doc["provenance"]
+        upgrade = old_doc["provenance"].get("dirty") and not new.get("dirty") and new.get("commit") != "unknown"
         return stable_view(old_doc) == stable_view(new_doc) and not upgrade
     except (ValueError, KeyError, TypeError):
         return False  # a damaged file is always replaced

@@ -59,8 +59,10 @@ STYLESHEET = "assets/stylesheets/mathjax-svg.css"  # written into site_dir, list
 # arithmatex (generic: true): <span class="arithmatex">\(...\)</span>, <div class="arithmatex">\[...\]</div>
 # and, for a bare environment, <div class="arithmatex">\begin{...}...\end{...}</div>.
 ARITHMATEX = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<tex>.*?)</(?P=tag)>', re.DOTALL)
-# Notebook pages: elements whose text is code or machinery, where `$` is not math.
-NOT_PROSE = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
+# Notebook pages: elements whose text is code or machinery, where `$` is not math; the hidden copy of
+# each code cell that mkdocs-jupyter's copy button puts on the clipboard is code too.
+NOT_PROSE = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1>"
+                       r'|<div class="clipboard-copy-txt"[^>]*>.*?</div>', re.DOTALL | re.IGNORECASE)
 # `$$...$$` first (with the <p> around it when it is a paragraph of its own: a <div> may not sit in a
 # <p>), then `$...$` (not `\$`, not empty, not spanning a tag).
 DOLLARS = re.compile(r"<p>\s*\$\$(?P<block>[^<]+?)\$\$\s*</p>|\$\$(?P<display>[^<]+?)\$\$"
