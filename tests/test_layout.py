@@ -14,7 +14,8 @@ import re
 import pytest
 import yaml
 
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, REPO, build_site, read_section, serve, site_pages, snippet_includes
+from site_helpers import REPO, build_site, read_section, site_pages, snippet_includes
+from test_site import base_url, browser  # noqa: F401  (the one Chromium launch; base_url serves this module's site)
 
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 TIMEOUT_MS = 30_000
@@ -136,23 +137,6 @@ def site(tmp_path_factory):
     done = build_site(destination)
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stderr[-4000:]}"
     return destination
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.is_file(), f"{CHROMIUM} is missing (./run.sh test installs Debian's chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def base_url(site):
-    with serve(site) as url:
-        yield url
 
 
 def open_page(browser, url: str, width: str, scheme: str = "light"):
