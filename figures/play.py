@@ -12,7 +12,7 @@ import torch
 from _style import DIGIT_COLOURS, digit_rows, encode, figure, one_per_class, pixel_mse, reconstruct
 
 from autoencoders import export
-from autoencoders.models import add_noise
+from autoencoders.measures import noisy_test_images
 from autoencoders.outputs import fmt
 from autoencoders.render import Rendered
 from autoencoders.train import TEST_NOISE_SEED
@@ -30,10 +30,6 @@ WIDGETS = {
 }
 
 
-def lowest_seed(ctx, name):
-    return min(ctx.runs_matching(f"{name}-s*"), key=lambda run: run.config.seed)
-
-
 def aligned(*arrays: np.ndarray) -> tuple[list[int], bytes]:
     """Arrays one after the other, each at a 4-byte aligned offset: (offsets, bytes)."""
     blob, offsets = bytearray(), []
@@ -46,7 +42,7 @@ def aligned(*arrays: np.ndarray) -> tuple[list[int], bytes]:
 
 def render(ctx) -> Rendered:
     images = ctx.test_images
-    runs = {name: lowest_seed(ctx, name) for name in MODELS}
+    runs = {name: ctx.first(name) for name in MODELS}  # the lowest seed built
     files, models, quantised = {}, {}, {}
     for name, run in runs.items():
         description, blob = export.pack(run.model)
@@ -66,8 +62,7 @@ def render(ctx) -> Rendered:
     sigma = runs["denoising-d32"].config.noise_std
     noise_all = torch.randn(images.shape, generator=torch.Generator().manual_seed(TEST_NOISE_SEED),
                             dtype=images.dtype)
-    same = add_noise(images, sigma, torch.Generator().manual_seed(TEST_NOISE_SEED))
-    if not torch.equal((images + sigma * noise_all).clamp(0, 1), same):
+    if not torch.equal((images + sigma * noise_all).clamp(0, 1), noisy_test_images(images, sigma)):
         raise RuntimeError("the exported noise does not reproduce add_noise: figure 2 and the page would differ")
     pick = one_per_class(ctx.test_labels)
     pixels = np.rint(images[pick].numpy().reshape(len(pick), -1) * 255).astype(np.uint8)
