@@ -23,16 +23,18 @@ class RunConfig:
     test_size: int = 10_000  # evaluation: the first `test_size` test images
     noise_std: float = 0.3  # denoiser's training noise; every run's noisy test
     sparsity_weight: float = 1e-3  # sparse: lambda of the L1 penalty
+    active_units: int = 8  # topk: k, the code units kept per image
 
     @property
     def run_id(self) -> str:
         return f"{self.name}-s{self.seed}"
 
     def build_model(self) -> Autoencoder:
-        if self.variant == "denoising":
-            return VARIANTS["denoising"](self.latent_dim, self.noise_std)
-        if self.variant == "sparse":
-            return VARIANTS["sparse"](self.latent_dim, self.sparsity_weight)
+        # Each variant's own setting, if it has one.
+        setting = {"denoising": self.noise_std, "sparse": self.sparsity_weight,
+                   "topk": self.active_units}
+        if self.variant in setting:
+            return VARIANTS[self.variant](self.latent_dim, setting[self.variant])
         return VARIANTS[self.variant](self.latent_dim)
 
     def as_dict(self) -> dict:
@@ -58,14 +60,33 @@ PUBLISHED_FINAL_LOSS: dict[str, float] = {
 }
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
 
+
+def sparse_name(weight: float) -> str:
+    """The sparse model at the series' lambda is "sparse-d32"; at 1e-2 it is "sparse-d32-lambda1e-2"."""
+    if weight == RunConfig.sparsity_weight:
+        return "sparse-d32"
+    mantissa, exponent = f"{weight:.0e}".split("e")
+    return f"sparse-d32-lambda{mantissa}e{int(exponent)}"
+
 # The vanilla model at every width of the sweep, at every seed like the five.
 SWEEP_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64)
 SWEEP: tuple[RunConfig, ...] = tuple(
     RunConfig(f"vanilla-d{d}", "vanilla", latent_dim=d) for d in SWEEP_DIMS
 )
+
+# Testing Part 3's diagnosis of the L1 penalty: the sparse model over four
+# decades of lambda (10^-3 is the series' own), and a code that is sparse by
+# construction, with k = 8 of its 32 units active.
+SPARSITY_WEIGHTS: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1)
+LAMBDA_SWEEP: tuple[RunConfig, ...] = tuple(
+    RunConfig(sparse_name(w), "sparse", latent_dim=32, sparsity_weight=w)
+    for w in SPARSITY_WEIGHTS
+)
+TOPK = RunConfig("topk-d32", "topk", latent_dim=32, active_units=8)
 # --8<-- [end:configurations]
 
-CONFIG_NAMES: tuple[str, ...] = tuple(dict.fromkeys(c.name for c in CONFIGURATIONS + SWEEP))
+EXPERIMENTS: tuple[RunConfig, ...] = CONFIGURATIONS + SWEEP + LAMBDA_SWEEP + (TOPK,)
+CONFIG_NAMES: tuple[str, ...] = tuple(dict.fromkeys(c.name for c in EXPERIMENTS))
 
 
 def plan(
@@ -73,11 +94,11 @@ def plan(
     epochs: int | None = None,
     subset: int | None = None,
 ) -> list[RunConfig]:
-    """All runs of a build: every configuration, then every width of the sweep, at every seed.
+    """All runs of a build: every experiment at every seed.
 
-    Runs shared by both lists (vanilla d=2 and d=32) appear once.
+    Runs shared by two lists (vanilla d=2 and d=32, sparse at 1e-3) appear once.
     """
-    runs = [replace(c, seed=s) for c in CONFIGURATIONS + SWEEP for s in seeds]
+    runs = [replace(c, seed=s) for c in EXPERIMENTS for s in seeds]
     overrides = {}
     if epochs is not None:
         overrides["epochs"] = epochs

@@ -1,4 +1,4 @@
-"""The four autoencoders of the series, written to be read top to bottom.
+"""The four autoencoders of the series, plus a k-sparse one, written to be read top to bottom.
 
 Every model maps a batch of MNIST images of shape (B, 1, 28, 28), pixels in [0, 1],
 to a reconstruction of the same shape, through a code z of `latent_dim` numbers:
@@ -6,7 +6,7 @@ to a reconstruction of the same shape, through a code z of `latent_dim` numbers:
     encode: image -> z        decode: z -> image        forward = decode(encode(.))
 
 Each model also knows its own training objective (`training_loss`), so a single
-training loop serves all four. The sections between `--8<--` markers are what
+training loop serves them all. The sections between `--8<--` markers are what
 Part 2 of the site includes, so the page always shows this exact code.
 """
 
@@ -22,7 +22,7 @@ N_PIXELS = IMAGE_SIDE * IMAGE_SIDE  # n = 784 inputs per image
 
 # --8<-- [start:base]
 class Autoencoder(nn.Module):
-    """What all four variants share: z = encoder(x), x_hat = decoder(z), MSE.
+    """What all the variants share: z = encoder(x), x_hat = decoder(z), MSE.
 
     A subclass only has to build `self.encoder` and `self.decoder`.
     """
@@ -62,7 +62,6 @@ class VanillaAutoencoder(Autoencoder):
             nn.ReLU(),
             nn.Linear(512, 256),
             nn.ReLU(),
-            # No activation on the code: z may take any real value.
             nn.Linear(256, latent_dim),  # no activation: z is any real vector
         )
         self.decoder = nn.Sequential(
@@ -123,6 +122,28 @@ class SparseAutoencoder(VanillaAutoencoder):
 # --8<-- [end:sparse]
 
 
+# --8<-- [start:topk]
+class TopKAutoencoder(VanillaAutoencoder):
+    """The vanilla network whose code keeps only its k largest units.
+
+    The k-sparse autoencoder of Makhzani & Frey (2013): sparsity by
+    construction, so the encoder cannot dodge it by shrinking the code's
+    scale, which is how it escapes an L1 penalty.
+    """
+
+    def __init__(self, latent_dim: int, active_units: int = 8):
+        super().__init__(latent_dim)
+        self.active_units = active_units  # k
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.encoder(x)
+        top = z.topk(self.active_units, dim=1)  # the k largest values
+        # The other d - k units become exactly 0; the gradient reaches the
+        # encoder through the k kept units only.
+        return torch.zeros_like(z).scatter(1, top.indices, top.values)
+# --8<-- [end:topk]
+
+
 # --8<-- [start:conv]
 class ConvAutoencoder(Autoencoder):
     """Two stride-2 convolutions down to 32x7x7, a linear map to z, back."""
@@ -160,6 +181,7 @@ VARIANTS: dict[str, type[Autoencoder]] = {
     "vanilla": VanillaAutoencoder,
     "denoising": DenoisingAutoencoder,
     "sparse": SparseAutoencoder,
+    "topk": TopKAutoencoder,
     "conv": ConvAutoencoder,
 }
 
