@@ -123,11 +123,15 @@ def verify_raw(raw: Path) -> None:
 
 
 # --8<-- [start:subset]
-def training_subset(data: MNIST, size: int, seed: int) -> torch.Tensor:
-    """`size` distinct training images, the choice seeded by `seed`."""
+def training_indices(data: MNIST, size: int, seed: int) -> torch.Tensor:
+    """Which `size` distinct training images a run uses, the choice seeded by `seed`."""
     generator = torch.Generator().manual_seed(seed)
-    index = torch.randperm(len(data.train_images), generator=generator)[:size]
-    return data.train_images[index]
+    return torch.randperm(len(data.train_images), generator=generator)[:size]
+
+
+def training_subset(data: MNIST, size: int, seed: int) -> torch.Tensor:
+    """The images themselves, (size, 1, 28, 28)."""
+    return data.train_images[training_indices(data, size, seed)]
 # --8<-- [end:subset]
 
 
