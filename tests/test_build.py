@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from autoencoders.experiments import EXPERIMENTS
 from conftest import run_cli, smoke_args
 
 
@@ -20,7 +21,7 @@ def test_smoke_build_writes_every_output(smoke_build):
     out = smoke_build / "out"
     results = json.loads((out / "results" / "results.json").read_text())
     runs = {r["run_id"]: r for r in results["runs"]}
-    assert len(runs) == 2 * (5 + 4)  # two seeds of the five configurations and of the sweep's other four widths
+    assert len(runs) == 2 * len({c.name for c in EXPERIMENTS})  # two seeds of every experiment
     for run in runs.values():
         for field in ("name", "variant", "latent_dim", "seed", "epochs", "final_loss", "test_mse",
                       "test_mse_noisy", "train_seconds", "cache_hit", "key"):
@@ -37,6 +38,8 @@ def test_smoke_build_writes_every_output(smoke_build):
     assert numbers["vanilla-d2.final_loss.published"] == "0.0401"
     manifest = json.loads((out / "results" / "figures.json").read_text())
     assert manifest and all((out / e["png"]).is_file() for e in manifest.values())
+    measured = json.loads((out / "results" / "features.json").read_text())
+    assert measured["seeds"] == [0, 1] and "| Raw pixels | 784 |" in (out / "results" / "features.md").read_text()
 
 
 def test_second_build_trains_nothing_and_changes_no_byte(smoke_build):

@@ -4,9 +4,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autoencoders.experiments import CONFIGURATIONS
-from autoencoders.models import (ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder, VanillaAutoencoder,
-                                 add_noise, count_parameters)
+from autoencoders.experiments import CONFIGURATIONS, EXPERIMENTS, LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK, plan
+from autoencoders.models import (ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder, TopKAutoencoder,
+                                 VanillaAutoencoder, add_noise, count_parameters)
+from autoencoders.outputs import label
 
 
 @pytest.mark.parametrize("model, expected", [
@@ -14,6 +15,7 @@ from autoencoders.models import (ConvAutoencoder, DenoisingAutoencoder, SparseAu
     (VanillaAutoencoder(32), 1_083_696),
     (DenoisingAutoencoder(32), 1_083_696),
     (SparseAutoencoder(32), 1_083_696),
+    (TopKAutoencoder(32), 1_083_696),  # the vanilla network: top-k adds no parameter
     (ConvAutoencoder(32), 111_521),
 ])
 def test_parameter_counts_match_the_series(model, expected):
@@ -25,7 +27,7 @@ def test_first_conv_layer_has_160_parameters():
     assert count_parameters(ConvAutoencoder(32).encoder[0]) == 160
 
 
-@pytest.mark.parametrize("config", CONFIGURATIONS, ids=lambda c: c.name)
+@pytest.mark.parametrize("config", CONFIGURATIONS + (TOPK,), ids=lambda c: c.name)
 def test_shapes_and_output_range(config):
     torch.manual_seed(0)
     model = config.build_model().eval()
@@ -90,3 +92,42 @@ def test_loss_terms_name_each_part_of_the_objective_and_sum_to_it():
     assert torch.allclose(terms["penalty"], 1e-3 * z.abs().mean())
     assert torch.allclose(sparse.training_loss(x), terms["reconstruction"] + terms["penalty"])
     assert set(VanillaAutoencoder(32).loss_terms(x)) == {"reconstruction"}
+
+
+def test_a_top_k_code_keeps_exactly_the_k_largest_units_of_each_image():
+    torch.manual_seed(0)
+    model = TopKAutoencoder(32, active_units=8).eval()
+    x = torch.rand(16, 1, 28, 28)
+    dense, z = model.encoder(x), model.encode(x)
+    assert ((z != 0).sum(1) == 8).all()
+    kept = z != 0
+    assert torch.equal(z[kept], dense[kept])  # the kept units are unchanged
+    # every kept value is at least every dropped value of the same image
+    assert (dense.masked_fill(~kept, float("inf")).min(1).values
+            >= dense.masked_fill(kept, float("-inf")).max(1).values).all()
+    assert torch.equal(model(x), model.decode(z))  # the decoder only ever sees the sparse code
+
+
+def test_the_top_k_gradient_reaches_the_encoder_through_the_kept_units_only():
+    torch.manual_seed(0)
+    model = TopKAutoencoder(32, active_units=8)
+    x = torch.rand(1, 1, 28, 28)
+    z = model.encode(x)
+    last = model.encoder[-1]  # the Linear layer that produces the code
+    z.sum().backward()
+    rows_with_gradient = (last.weight.grad.abs().sum(1) > 0)
+    assert torch.equal(rows_with_gradient, (z[0] != 0))
+
+
+def test_the_experiments_test_the_sparsity_diagnosis_at_every_seed():
+    assert SPARSITY_WEIGHTS == (1e-4, 1e-3, 1e-2, 1e-1)
+    assert [c.sparsity_weight for c in LAMBDA_SWEEP] == list(SPARSITY_WEIGHTS)
+    assert [c.name for c in LAMBDA_SWEEP] == ["sparse-d32-lambda1e-4", "sparse-d32", "sparse-d32-lambda1e-2",
+                                              "sparse-d32-lambda1e-1"]
+    names = [r.run_id for r in plan((0, 1, 2))]
+    assert len(names) == len(set(names)) == 3 * len({c.name for c in EXPERIMENTS})
+    for name in ("sparse-d32-lambda1e-1", "topk-d32"):
+        assert {f"{name}-s{s}" for s in (0, 1, 2)} <= set(names)
+    assert label(LAMBDA_SWEEP[-1]) == "Sparse, d = 32, λ = 1e-1"
+    assert label(LAMBDA_SWEEP[1]) == "Sparse, d = 32"  # the series' own setting needs no mention
+    assert label(TOPK) == "Top-k, d = 32, k = 8"

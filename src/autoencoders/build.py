@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import claims, outputs
+from . import claims, features, outputs
 from .cache import RunCache, environment, imported_modules, run_key, source_fingerprints, source_hash
 from .data import DATASET_CHECKSUM, load_mnist
 from .experiments import CONFIG_NAMES, DEFAULT_SEEDS, RunConfig, plan
-from .fingerprint import combined_hash, first_change, fingerprint_file
+from .fingerprint import PACKAGE, PACKAGE_DIR, combined_hash, first_change, fingerprint_file, imported_closure
 from .outputs import json_bytes, write_if_changed
 from .render import (FigureContext, Recipe, UndeclaredRun, discover, figure_inputs, figure_key, png_bytes,
                      snippet)
@@ -82,7 +82,7 @@ def paths(out: Path) -> dict[str, Path]:
     r = results_dir(out)
     return {"results": r / "results.json", "figures": r / "figures.json", "table": r / "table.md",
             "numbers": r / "numbers.json", "claims": r / "claims.json", "ledger": r / "ledger.md",
-            "shapes": r / "shapes.md"}
+            "shapes": r / "shapes.md", "features": r / "features.json", "features_table": r / "features.md"}
 
 
 def claim_section_path(out: Path, section: str) -> Path:
@@ -120,7 +120,18 @@ def build(options: Options, progress: Progress | None = None) -> Report:
     if not _write(files["results"], json_bytes(results), report, progress, same=outputs.same_results):
         results = json.loads(files["results"].read_text())  # the results of record stay as they were
 
-    context = FigureContext(results, runs, data)
+    # What the codes are good for (features.py): probes of every code, shared by a figure and the claims,
+    # re-evaluated only when their code or runs changed.
+    measured = _read_json(files["features"])
+    key = features_key(configs, keys)
+    if measured is None or measured.get("key") != key or options.force:
+        tick = time.perf_counter()
+        measured = {"key": key, **features.evaluate(runs, data, list(options.seeds))}
+        _write(files["features"], json_bytes(measured), report, progress)
+        progress.figure("features (probes of the codes)", "evaluated", time.perf_counter() - tick)
+    _write(files["features_table"], features.table_markdown(measured).encode(), report, progress)
+
+    context = FigureContext(results, runs, data, measured)
     manifest = _render_figures(recipes, keys, selected_figures, context, options, report, progress)
     report.seconds["figures"] = time.perf_counter() - started - report.seconds["runs"]
 
@@ -129,7 +140,7 @@ def build(options: Options, progress: Progress | None = None) -> Report:
     key = ledger_key(keys)
     if ledger is None or ledger.get("key") != key or options.force:
         tick = time.perf_counter()
-        entries = claims.evaluate(claims.CLAIMS, runs, data, list(options.seeds))
+        entries = claims.evaluate(claims.CLAIMS, runs, data, list(options.seeds), measured)
         ledger = {"schema": claims.SCHEMA, "key": key, "seeds": sorted(options.seeds), "claims": entries}
         _write(files["claims"], json_bytes(ledger), report, progress)
         progress.figure("claim ledger", "evaluated", time.perf_counter() - tick)
@@ -251,12 +262,23 @@ def _snippet_for(recipe: Recipe, entry: dict) -> bytes:
     return snippet(recipe.name, entry["alt"], entry["caption"], recipe.number).encode()
 
 
-def ledger_key(run_keys: dict[str, str]) -> str:
-    """Hash of everything the ledger depends on: the meaning of the claims and of the measurements
-    (fingerprint.py: a comment or a re-wrapped line changes nothing), and the keys of every run."""
-    sources = {Path(m.__file__).name: fingerprint_file(Path(m.__file__)) for m in (claims, claims.measures)}
+def _key(entry: str, run_keys: dict[str, str]) -> str:
+    """Hash of what an output computed by package module `entry` depends on: the meaning of that module
+    and of every package module it imports (fingerprint.py: a comment or a re-wrapped line changes
+    nothing), the keys of the runs it reads, and the dataset."""
+    sources = {m: fingerprint_file(PACKAGE_DIR / f"{m}.py") for m in imported_closure([PACKAGE_DIR / f"{entry}.py"])}
     payload = {"sources": combined_hash(sources), "runs": run_keys, "dataset": DATASET_CHECKSUM}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def ledger_key(run_keys: dict[str, str]) -> str:
+    """The claim ledger's key: the claims, their measurements, the features, and every run."""
+    return _key("claims", run_keys)
+
+
+def features_key(configs: list[RunConfig], run_keys: dict[str, str]) -> str:
+    """features.json's key: the probes' code and the runs whose codes they measure."""
+    return _key("features", {c.run_id: run_keys[c.run_id] for c in configs if c.name in features.MODELS})
 
 
 def ledger_files(ledger: dict, out: Path) -> dict[Path, bytes]:
@@ -308,6 +330,15 @@ def check(options: Options) -> list[str]:
         for path, payload in ledger_files(ledger, options.out).items():
             if not path.is_file() or path.read_bytes() != payload:
                 problems.append(f"claim ledger: {path} does not match claims.json")
+    measured = _read_json(files["features"])
+    if measured is None:
+        problems.append(f"{files['features']} is missing or unreadable")
+    else:
+        if measured.get("key") != features_key(configs, keys):
+            problems.append("features: stale (the probes' code or the runs they measure changed)")
+        table = features.table_markdown(measured).encode()
+        if not files["features_table"].is_file() or files["features_table"].read_bytes() != table:
+            problems.append(f"features: {files['features_table']} does not match features.json")
     if not files["shapes"].is_file() or files["shapes"].read_bytes() != shapes_markdown().encode():
         problems.append(f"{files['shapes']} does not match the model code")
     for recipe in discover(options.figures_dir):
@@ -516,7 +547,7 @@ def _figure_cause(recipe: Recipe, key: str, used: dict[str, str], entry: dict | 
     for name in sorted(recorded["sources"].keys() | inputs["sources"].keys()):
         old, new = recorded["sources"].get(name), inputs["sources"].get(name)
         if (old or {}).get("hash") != (new or {}).get("hash"):
-            shown = "src/autoencoders/render.py" if name == "render.py" else f"figures/{name}"
+            shown = f"src/{name}" if name.startswith(f"{PACKAGE}/") else f"figures/{name}"
             causes.append(_code_change(shown, old, new))
     causes += [f"{field} {recorded[field]} -> {inputs[field]}" for field in ("matplotlib", "dataset")
                if recorded[field] != inputs[field]]

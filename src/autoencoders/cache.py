@@ -18,7 +18,6 @@ in a temporary directory and renamed into place, so readers see all of it or not
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import io
 import json
@@ -32,10 +31,9 @@ import torch
 
 from .data import DATASET_CHECKSUM
 from .experiments import RunConfig
-from .fingerprint import combined_hash, fingerprint_file
+from .fingerprint import PACKAGE_DIR, combined_hash, fingerprint_file, imported_closure
 from .train import RunResult
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 TRAINING_ENTRY = "train"  # the module whose import closure decides a run's result
 
 
@@ -45,22 +43,7 @@ class CacheError(RuntimeError):
 
 def imported_modules(entry: str = TRAINING_ENTRY) -> list[str]:
     """The package modules `entry` imports, directly or through each other, found by reading their source."""
-    seen, todo = set(), [entry]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        tree = ast.parse((PACKAGE_DIR / f"{name}.py").read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                if node.level == 1 and node.module:  # from .models import ...
-                    todo.append(node.module.split(".")[0])
-                elif node.level == 1:  # from . import models
-                    todo.extend(alias.name for alias in node.names)
-                elif node.module and node.module.startswith("autoencoders."):
-                    todo.append(node.module.split(".")[1])
-    return sorted(seen)
+    return imported_closure([PACKAGE_DIR / f"{entry}.py"])
 
 
 def source_fingerprints(modules: list[str] | None = None) -> dict[str, dict]:

@@ -98,6 +98,43 @@ def fingerprint_file(path: Path) -> dict:
     return fingerprint(Path(path).read_text())
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE = PACKAGE_DIR.name  # "autoencoders"
+
+
+def _package_imports(path: Path) -> set[str]:
+    """The package modules a file imports by name: `from .x import`, `from . import x`,
+    `from autoencoders.x import`, `from autoencoders import x`, `import autoencoders.x`."""
+    found = set()
+    for node in ast.walk(ast.parse(Path(path).read_text())):
+        if isinstance(node, ast.ImportFrom):
+            inside = node.level == 1 or node.module == PACKAGE or (node.module or "").startswith(PACKAGE + ".")
+            if not inside:
+                continue
+            module = (node.module or "").removeprefix(PACKAGE).lstrip(".") if node.level == 0 else node.module
+            if module:
+                found.add(module.split(".")[0])
+            else:  # from . import x / from autoencoders import x: x may be a module
+                found.update(alias.name for alias in node.names if (PACKAGE_DIR / f"{alias.name}.py").is_file())
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith(PACKAGE + "."))
+    return found
+
+
+def imported_closure(files: list[Path]) -> list[str]:
+    """The package modules that `files` import, directly or through each other, by name (a package
+    module among `files` counts itself): all the code that can change what those files compute."""
+    seen, todo = set(), []
+    for path in map(Path, files):
+        todo.extend([path.stem] if path.resolve().parent == PACKAGE_DIR else _package_imports(path))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_package_imports(PACKAGE_DIR / f"{name}.py"))
+    return sorted(seen)
+
+
 def combined_hash(fingerprints: dict[str, dict]) -> str:
     """One hash over several named files' fingerprints (names included, so a renamed file counts)."""
     return _digest({name: fp["hash"] for name, fp in sorted(fingerprints.items())})

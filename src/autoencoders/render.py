@@ -6,9 +6,9 @@ A recipe is a file `figures/<name>.py` that declares which runs it reads and ren
     RUNS = ("vanilla-d2-s*",)          # run ids, shell-style patterns ("*-d32-s*"); reads beyond them fail
     def render(ctx: FigureContext) -> Rendered: ...
 
-Files starting with "_" in figures/ are shared helpers; they are part of every figure's key. Like a
-run's key, a figure's key counts code by its meaning (fingerprint.py): comments, docstrings and
-line wraps in a recipe, a helper or this module re-render nothing.
+Files starting with "_" in figures/ are shared helpers; they are part of every figure's key, with
+this module and the package modules they import. Like a run's key, a figure's key counts code by
+its meaning (fingerprint.py): comments, docstrings and line wraps re-render nothing.
 Recipes never train: they read metrics and models that the build loaded from the cache.
 """
 
@@ -27,7 +27,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from .data import DATASET_CHECKSUM, MNIST
-from .fingerprint import combined_hash, fingerprint_file
+from .fingerprint import PACKAGE, PACKAGE_DIR, combined_hash, fingerprint_file, imported_closure
 from .train import RunResult
 
 if TYPE_CHECKING:
@@ -83,12 +83,15 @@ def discover(figures_dir: Path) -> list[Recipe]:
 
 def figure_inputs(recipe: Recipe) -> dict:
     """What a figure depends on besides its runs: the meaning (see fingerprint.py) of its recipe, of the
-    shared helpers and of this module, the matplotlib version and the dataset. The manifest records it."""
+    shared helpers, of this module and of every package module they import (the measurements, the
+    labels, ...), the matplotlib version and the dataset. The manifest records it."""
     import matplotlib
 
-    files = [recipe.path, *sorted(recipe.path.parent.glob("_*.py")), Path(__file__)]
-    return {"sources": {path.name: fingerprint_file(path) for path in files},
-            "matplotlib": matplotlib.__version__, "dataset": DATASET_CHECKSUM}
+    files = [recipe.path, *sorted(recipe.path.parent.glob("_*.py"))]
+    sources = {path.name: fingerprint_file(path) for path in files}
+    for module in imported_closure([*files, Path(__file__)]):
+        sources[f"{PACKAGE}/{module}.py"] = fingerprint_file(PACKAGE_DIR / f"{module}.py")
+    return {"sources": sources, "matplotlib": matplotlib.__version__, "dataset": DATASET_CHECKSUM}
 
 
 def figure_key(recipe: Recipe, run_keys: dict[str, str]) -> str:
@@ -110,14 +113,16 @@ class FigureContext:
     (which hashes exactly those runs) covers everything the figure shows.
     """
 
-    def __init__(self, results: dict, runs: dict[str, RunResult], load_data, recipe: Recipe | None = None):
+    def __init__(self, results: dict, runs: dict[str, RunResult], load_data, features: dict | None = None,
+                 recipe: Recipe | None = None):
         self.results = results
+        self.features = features  # features.json: probes of the codes (features.py)
         self._runs = runs
         self._load_data = load_data  # cached by the build: views share one loaded dataset
         self._recipe = recipe
 
     def for_recipe(self, recipe: Recipe) -> FigureContext:
-        return FigureContext(self.results, self._runs, self._load_data, recipe)
+        return FigureContext(self.results, self._runs, self._load_data, self.features, recipe)
 
     def _declared(self, run_id: str) -> bool:
         return self._recipe is None or any(fnmatch.fnmatchcase(run_id, p) for p in self._recipe.patterns)

@@ -1,0 +1,67 @@
+"""Figure 11: what the codes are good for: a linear probe and nearest neighbours on frozen codes."""
+
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, panel_label
+
+from autoencoders import features
+from autoencoders.render import Rendered
+
+NUMBER = 11
+RUNS = tuple(f"{name}-s*" for name in features.MODELS)
+# Top to bottom: the 32-number codes, their PCA baseline, the pixels, then the 2-number ones.
+ROWS = ("vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32", "topk-d32", "pca-d32", "pixels",
+        "vanilla-d2", "pca-d2")
+COLOURS = {**CONFIG_COLOURS, "topk-d32": "#E69F00", "pca-d32": REFERENCE_COLOUR, "pca-d2": REFERENCE_COLOUR,
+           "pixels": "#999999"}
+CLASSIFIERS = (("probe", "linear probe"), ("knn", "{k}-nearest neighbours"))
+
+
+def render(ctx) -> Rendered:
+    document = ctx.features
+    rows = [r for r in ROWS if r in document["sets"]]
+    k = document["neighbours"]
+    seeds = [str(s) for s in document["seeds"]]
+    fig = figure(height=3.8)
+    axes = fig.subplots(1, 2, sharey=True)
+    y = np.arange(len(rows))[::-1].astype(float)
+    height = 0.38
+    for letter, ax, (classifier, title) in zip("ab", axes, CLASSIFIERS):
+        for row, name in zip(y, rows):
+            entry, colour = document["sets"][name], COLOURS[name]
+            for offset, condition, style in ((height / 2, "clean", {"alpha": 0.9}),
+                                              (-height / 2, "noisy", {"alpha": 0.35, "hatch": "////"})):
+                measure = entry[f"{classifier}.{condition}"]
+                ax.barh(row + offset, 100 * measure["mean"], height=height, color=colour, edgecolor=colour,
+                        lw=0.6, **style)
+                values = [100 * measure["values"][s] for s in seeds]
+                ax.plot(values, np.full(len(values), row + offset), "|", color="black", ms=5, mew=0.8)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("test accuracy (%)")
+        ax.set_title(title.format(k=k), fontsize=9)
+        ax.grid(axis="x", color="#dddddd", lw=0.6)
+        ax.set_axisbelow(True)
+        panel_label(ax, letter)
+    axes[0].set_yticks(y, [features.set_label(n) for n in rows])
+    axes[0].tick_params(axis="y", length=0)
+    legend = [Patch(facecolor="#777777", edgecolor="#777777", alpha=0.9, label="clean input"),
+              Patch(facecolor="#777777", edgecolor="#777777", alpha=0.35, hatch="////",
+                    label="noisy input (σ = 0.3)"),
+              Line2D([], [], ls="none", marker="|", color="black", ms=7, label="single seeds")]
+    fig.legend(handles=legend, loc="outside lower center", ncols=3, frameon=False)
+
+    mean = lambda name, measure: 100 * document["sets"][name][measure]["mean"]
+    numbers = {f"fig.probes.{name}.{m}": f"{mean(name, m):.1f}%" for name in rows
+               for m in ("probe.clean", "probe.noisy", "knn.clean", "knn.noisy")}
+    numbers["fig.probes.neighbours"] = str(k)
+    described = "; ".join(f"{features.set_label(n)}: probe {mean(n, 'probe.clean'):.0f}% clean, "
+                          f"{mean(n, 'probe.noisy'):.0f}% noisy; {k}-NN {mean(n, 'knn.clean'):.0f}% clean, "
+                          f"{mean(n, 'knn.noisy'):.0f}% noisy" for n in rows)
+    alt = (f"Two horizontal bar charts of digit-classification accuracy, (a) a linear probe and (b) {k}-nearest "
+           f"neighbours, each fitted on frozen features of the training images and scored on clean and on noisy "
+           f"test images; means over {len(seeds)} seeds. {described}.")
+    caption = (f"How well a classifier reads the digit from each frozen code, PCA of the same width, and the raw "
+               f"pixels: solid bars clean test images, hatched bars σ = 0.3 noise; means over {len(seeds)} seeds, "
+               f"ticks single seeds.")
+    return Rendered(fig, alt, caption, numbers)
