@@ -16,6 +16,7 @@ END_SIZE = 14  # points: the digit at each end of a path, in (a) and (b)
 END_OFFSET = 11  # points between an end of a path in (a) and its digit
 ROW_SIZE = 11
 NOTE_SIZE = 10
+WIDTH = 5.6  # inches
 
 
 def render(ctx) -> Rendered:
@@ -48,7 +49,9 @@ def render(ctx) -> Rendered:
     t = np.linspace(0, 1, PATH_STEPS)[:, None]
     near = [nearest_labels(z, labels, (1 - t) * centre[a] + t * centre[b], NEIGHBOURS).tolist() for a, b in pairs]
 
-    fig = figure(height=9.6)
+    # Narrower than the column: the page scales it up to the column's width, and on a phone it shrinks
+    # less than a full-width figure would, so its labels stay legible there.
+    fig = figure(height=7.6, width=WIDTH)
     top, bottom = fig.subfigures(2, 1, height_ratios=[5.6, 4.0])
     ax = top.add_subplot()
     ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest", aspect="auto",
