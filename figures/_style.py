@@ -35,7 +35,7 @@ FIVE = tuple(CONFIG_LABELS)
 CONFIG_PROSE = {name: label.replace(",", "").lower() for name, label in CONFIG_LABELS.items()}  # "vanilla d = 2"
 REFERENCE_COLOUR = "#333333"  # published values and closed-form baselines (PCA)
 
-COLUMN_WIDTH = 7.2  # inches; at 150 dpi about 1080 px, sharp in a ~750 px column on a HiDPI laptop
+COLUMN_WIDTH = 7.2  # inches; at render.PNG_DPI = 200 about 1440 px, about twice a ~750 px column: sharp on HiDPI screens
 BACKGROUND = "white"  # opaque, so the figure reads the same on Material's light and dark pages
 
 plt.rcParams.update({

@@ -1,13 +1,17 @@
 """Figure 1: where the vanilla d=2 model puts each of the 10,000 test digits."""
 
 import numpy as np
-from _style import DIGIT_COLOURS, encode, figure, text_colour
+from _style import DIGIT_COLOURS, encode, figure, panel_label, text_colour
 
 from autoencoders.measures import class_geometry, own_region_share
 from autoencoders.render import Rendered
 
 NUMBER = 1
 RUNS = ("vanilla-d2-s*",)
+BINS = 120  # density grid per axis
+BACKDROP = (0.99, 0.95, 0.8, 0.5)  # shares of all codes that the grey regions behind the classes enclose
+BACKDROP_GREYS = ("#f5f5f5", "#ebebeb", "#dfdfdf", "#d0d0d0")
+CORE = 0.6  # each class's contour encloses this share of its codes
 OWN_REGION = 0.9  # a class "holds its own region" when this share of its codes have mostly its own neighbours
 
 
@@ -25,32 +29,85 @@ def push_apart(points: np.ndarray, gap: float, rounds: int = 100) -> np.ndarray:
     return at
 
 
+def density(points: np.ndarray, extent, bins: int = BINS, blur: float = 2.5) -> np.ndarray:
+    """A smoothed 2-D histogram of `points` over `extent` (x0, x1, y0, y1), rows along y, summing to 1."""
+    counts, _, _ = np.histogram2d(points[:, 1], points[:, 0], bins=bins, range=[extent[2:], extent[:2]])
+    offsets = np.arange(-3 * int(np.ceil(blur)), 3 * int(np.ceil(blur)) + 1)
+    kernel = np.exp(-0.5 * (offsets / blur) ** 2)
+    kernel /= kernel.sum()
+    smooth = np.apply_along_axis(np.convolve, 0, counts, kernel, mode="same")
+    smooth = np.apply_along_axis(np.convolve, 1, smooth, kernel, mode="same")
+    return smooth / max(smooth.sum(), 1e-12)
+
+
+def mass_level(grid: np.ndarray, share: float) -> float:
+    """The density above which `share` of the grid's mass lies: the contour around a class's core."""
+    values = np.sort(grid.ravel())[::-1]
+    return float(values[min(np.searchsorted(np.cumsum(values), share), len(values) - 1)])
+
+
+def backdrop(ax, xs, ys, grid) -> None:
+    """Where all codes lie, as a few flat greys: the regions holding 50%, 80%, 95% and 99% of them."""
+    levels = [mass_level(grid, share) for share in BACKDROP]
+    ax.contourf(xs, ys, grid, levels=[*levels, grid.max() + 1], colors=BACKDROP_GREYS)
+    ax.set_aspect("equal")
+
+
 def render(ctx) -> Rendered:
     run = ctx.first("vanilla-d2")
     z, labels = encode(run.model, ctx.test_images), ctx.test_labels.numpy()
     geometry = class_geometry(z, labels)
     digits, centroids = geometry.digits, geometry.centroids
+    seed = run.config.seed
 
-    fig = figure(height=5.6)
-    ax = fig.add_subplot()
-    order = np.random.default_rng(0).permutation(len(z))  # no class is painted last over all others
-    colours = np.array(DIGIT_COLOURS)[labels[order]]
-    ax.scatter(z[order, 0], z[order, 1], c=colours, s=2.5, alpha=0.6, linewidths=0, rasterized=True)
-    ax.set_aspect("equal")
-    ax.autoscale_view()
-    label_at = push_apart(centroids, 0.065 * max(np.ptp(ax.get_xlim()), np.ptp(ax.get_ylim())))
+    low, high = np.percentile(z, [0.2, 99.8], axis=0)
+    pad = 0.04 * (high - low)
+    extent = (low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1])
+    everyone = density(z, extent)
+    xs = np.linspace(extent[0], extent[1], BINS)
+    ys = np.linspace(extent[2], extent[3], BINS)
+
+    fig = figure(height=7.6)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[4.9, 2.7])
+    # (a) Every class as the contour around its densest CORE of codes, over the grey density of all codes.
+    ax = top.add_subplot()
+    backdrop(ax, xs, ys, everyone)
+    for digit in digits:
+        grid = density(z[labels == digit], extent)
+        ax.contour(xs, ys, grid, levels=[mass_level(grid, CORE)], colors=[DIGIT_COLOURS[digit]], linewidths=2.2)
+    ax.set_xlim(extent[:2])
+    ax.set_ylim(extent[2:])
+    label_at = push_apart(centroids, 0.065 * max(extent[1] - extent[0], extent[3] - extent[2]))
     for digit, centroid, at in zip(digits, centroids, label_at):
         moved = not np.allclose(centroid, at)
         if moved:  # a label pushed off its centroid points back to it; the dot marks the centroid itself
             ax.plot(*centroid, "o", ms=3, color="black")
-        ax.annotate(str(digit), centroid, xytext=at, ha="center", va="center", fontsize=11, fontweight="bold",
+        ax.annotate(str(digit), centroid, xytext=at, ha="center", va="center", fontsize=12, fontweight="bold",
                     color=text_colour(DIGIT_COLOURS[digit]),
                     bbox=dict(boxstyle="circle,pad=0.25", fc=DIGIT_COLOURS[digit], ec="black", lw=0.6),
                     arrowprops=dict(arrowstyle="-", color="black", lw=0.8, shrinkA=0, shrinkB=2) if moved else None)
-    handles = [ax.scatter([], [], c=DIGIT_COLOURS[d], s=20, label=str(d)) for d in range(10)]
-    ax.legend(handles=handles, title="digit", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.set_xlabel("$z_1$")
-    ax.set_ylabel("$z_2$")
+    ax.set_xlabel("$z_1$", fontsize=11)
+    ax.set_ylabel("$z_2$", fontsize=11)
+    ax.tick_params(labelsize=9)
+    panel_label(ax, "a")
+
+    # (b) One small panel per class: its codes in its colour over the grey of all the others.
+    cells = bottom.subplots(2, 5, sharex=True, sharey=True)
+    order = np.random.default_rng(0).permutation(len(z))
+    for digit, small in zip(range(10), cells.ravel()):
+        backdrop(small, xs, ys, everyone)
+        mine = order[labels[order] == digit]
+        small.scatter(z[mine, 0], z[mine, 1], s=1.5, color=DIGIT_COLOURS[digit], linewidths=0, rasterized=True)
+        small.set_xlim(extent[:2])
+        small.set_ylim(extent[2:])
+        small.set_xticks([])
+        small.set_yticks([])
+        small.set_title(str(digit), fontsize=12, fontweight="bold", pad=2, color="black")
+        for spine in small.spines.values():
+            spine.set_visible(True)
+            spine.set_color(DIGIT_COLOURS[digit])
+            spine.set_linewidth(2)
+    panel_label(cells[0, 0], "b")
 
     # Which classes sit closest? Distances between centroids, in units of the typical spread.
     closest = ", ".join(f"{a}–{b}" for a, b in geometry.pairs()[:3])
@@ -58,19 +115,22 @@ def render(ctx) -> Rendered:
     share = own_region_share(z, labels)
     own = [d for d, v in share.items() if v >= OWN_REGION]
     shared = [d for d, v in share.items() if v < OWN_REGION]
-    seed = run.config.seed
 
     n = len(z)
-    alt = (f"Scatter plot of {n:,} MNIST test digits encoded by the vanilla autoencoder with a two-dimensional "
-           f"bottleneck, one dot per image coloured by its true digit, with each class's centroid labelled. "
+    alt = (f"Two panels of the codes of {n:,} MNIST test digits under the vanilla autoencoder with a "
+           f"two-dimensional bottleneck. (a) One coloured contour per digit class around its densest codes, with "
+           f"each class's centroid labelled, over grey regions where the codes of all classes lie. (b) Ten small "
+           f"copies of the plane, one per digit, each showing only that digit's codes as dots. "
            f"Classes form overlapping clusters; the closest centroid pairs are {closest}, and digit {far} "
            f"lies farthest from its nearest neighbour.")
-    caption = (f"The 2-D code of the vanilla autoencoder (seed {seed}) for all {n:,} test images, coloured by digit label, "
-               f"which the model never saw. Circled numbers are class centroids (a thin line joins a label to its "
-               f"centroid, the black dot, where labels would overlap). The closest pairs of centroids, "
-               f"relative to the clusters' spread, are {closest}; digit {far} stands most apart.")
+    caption = (f"(a) The 2-D code of the vanilla autoencoder (seed {seed}) for all {n:,} test images: each coloured "
+               f"contour encloses the densest {100 * CORE:.0f}% of one digit's codes, circled numbers mark the class "
+               f"centroids, and the greys show where all codes lie. (b) Each digit's codes on their own, over the "
+               f"same greys.")
     numbers = {"fig.latent_map.closest_pairs": closest, "fig.latent_map.most_isolated": str(far),
                "fig.latent_map.seed": str(seed),
+               "fig.latent_map.core_share": f"{100 * CORE:.0f}%",
+               "fig.latent_map.backdrop_shares": ", ".join(f"{100 * v:.0f}%" for v in sorted(BACKDROP)),
                "fig.latent_map.own_region_share": f"{100 * OWN_REGION:.0f}%",
                "fig.latent_map.own_region_classes": ", ".join(map(str, own)) or "none",
                "fig.latent_map.shared_region_classes": ", ".join(map(str, shared)) or "none"}

@@ -12,6 +12,11 @@ NUMBER = 5
 RUNS = ("vanilla-d2-s*",)
 GRID = 15  # decoded points per axis
 PATH_COLOUR = "#D55E00"
+END_SIZE = 14  # points: the digit at each end of a path, in (a) and (b)
+END_OFFSET = 11  # points between an end of a path in (a) and its digit
+ROW_SIZE = 11
+NOTE_SIZE = 10
+WIDTH = 5.6  # inches
 
 
 def render(ctx) -> Rendered:
@@ -44,22 +49,47 @@ def render(ctx) -> Rendered:
     t = np.linspace(0, 1, PATH_STEPS)[:, None]
     near = [nearest_labels(z, labels, (1 - t) * centre[a] + t * centre[b], NEIGHBOURS).tolist() for a, b in pairs]
 
-    fig = figure(height=9.6)
+    # Narrower than the column: the page scales it up to the column's width, and on a phone it shrinks
+    # less than a full-width figure would, so its labels stay legible there.
+    fig = figure(height=7.6, width=WIDTH)
     top, bottom = fig.subfigures(2, 1, height_ratios=[5.6, 4.0])
     ax = top.add_subplot()
     ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest", aspect="auto",
               extent=(low[0] - step[0] / 2, high[0] + step[0] / 2, low[1] - step[1] / 2, high[1] + step[1] / 2))
     ax.set_box_aspect(1)
-    ax.set_xlabel("$z_1$")
-    ax.set_ylabel("$z_2$")
-    for a, b in pairs:  # the paths of (b), drawn on the plane they cross
-        ax.annotate("", centre[b], xytext=centre[a], arrowprops=dict(arrowstyle="-|>", color=PATH_COLOUR, lw=1.6,
-                                                                    shrinkA=0, shrinkB=0, alpha=0.85))
-        ax.text(*centre[a], str(a), color=PATH_COLOUR, fontsize=10, fontweight="bold", ha="right", va="bottom",
-                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+    ax.set_xlabel("$z_1$", fontsize=12)
+    ax.set_ylabel("$z_2$", fontsize=12)
+    ax.tick_params(labelsize=10)
+    # Directions are measured in axes fractions, so that an end label sits just beyond its end on screen.
+    width, height = ax.get_xlim(), ax.get_ylim()
+    scale = np.array([width[1] - width[0], height[1] - height[0]])
+    stroke = [patheffects.withStroke(linewidth=3, foreground="white")]
+    for a, b in pairs:  # the paths of (b), drawn on the plane they cross, each end labelled with its digit
+        ax.annotate("", centre[b], xytext=centre[a], arrowprops=dict(arrowstyle="-|>", color=PATH_COLOUR, lw=1.8,
+                                                                    shrinkA=0, shrinkB=0, alpha=0.9))
+        heading = (centre[b] - centre[a]) / scale
+        heading = heading / max(np.linalg.norm(heading), 1e-12)
+        for digit, away in ((a, -heading), (b, heading)):
+            ax.annotate(str(digit), centre[digit], xytext=tuple(END_OFFSET * away), textcoords="offset points",
+                        ha="center", va="center", color=PATH_COLOUR, fontsize=END_SIZE, fontweight="bold",
+                        path_effects=stroke)
     panel_label(ax, "a")
-    digit_rows(bottom, paths, [f"{a} → {b}\nmax step {u:.2f}× mean" for (a, b), u in zip(pairs, unevenness)],
-               notes=[[f"near: {d}" for d in row] for row in near])
+    digit_rows(bottom, paths, [f"{a} → {b}\nstep ratio {u:.2f}" for (a, b), u in zip(pairs, unevenness)],
+               notes=[[str(d) for d in row] for row in near])
+    # Larger type than digit_rows' default, so that the rows stay legible when the page scales the figure
+    # down; the end digits again at both ends of each row; labels met along a path that belong to neither
+    # end class in bold vermilion.
+    grid = np.array(bottom.axes).reshape(len(pairs), PATH_STEPS)
+    for (a, b), row, cells in zip(pairs, near, grid):
+        cells[0].yaxis.label.set_fontsize(ROW_SIZE)
+        right = cells[-1].secondary_yaxis("right")
+        right.set_yticks([])
+        right.spines["right"].set_visible(False)
+        right.set_ylabel(str(b), rotation=0, ha="left", va="center", fontsize=END_SIZE, fontweight="bold",
+                         color=PATH_COLOUR, labelpad=4)
+        for cell, digit in zip(cells, row):
+            cell.xaxis.label.set(fontsize=NOTE_SIZE, **({} if digit in (a, b) else
+                                                        dict(fontweight="bold", color=PATH_COLOUR)))
     panel_label(bottom.axes[0], "b")
 
     detours = {(a, b): [d for d in dict.fromkeys(row) if d not in (a, b)] for (a, b), row in zip(pairs, near)}
@@ -94,17 +124,8 @@ def render(ctx) -> Rendered:
            f"the {pairs[flattest][0]} and {pairs[flattest][1]} centroids decode to nearly the same image "
            f"(root-mean-square pixel difference {span[flattest]:.3f}). Under each image is the digit most common "
            f"among the nearest test codes; other classes than the two ends met along the paths: {via}.")
-    caption = (f"The decoder of the vanilla d = 2 model (seed {seed}). (a) Digits decoded on a regular {GRID} × {GRID} "
-               f"grid covering the 1st–99th percentile of the test codes on each axis; faded cells ({faded} of "
-               f"{GRID * GRID}) hold no test code within half a grid step, so the decoder draws there without "
-               f"having been shown such codes. (b) {PATH_STEPS} evenly spaced points on the straight line from one class "
-               f"centroid to another, decoded. Row labels give the largest step (root-mean-square pixel change "
-               f"between neighbours) relative to the mean step: 1 would be a perfectly even morph; the most uneven "
-               f"path, {pairs[worst][0]}→{pairs[worst][1]}, reaches {unevenness[worst]:.2f}. The two ends of "
-               f"{pairs[flattest][0]}→{pairs[flattest][1]} differ by only {span[flattest]:.3f} RMS (against "
-               + ", ".join(f"{s:.3f}" for i, s in enumerate(span) if i != flattest)
-               + " for the other paths): their centroids decode to almost the same digit. Under each image: the "
-               f"most common label among the {NEIGHBOURS} test codes nearest that point. Labels other than the two "
-               f"end classes met along a path: {via}. Centroids whose neighbourhood is dominated by another class: "
-               f"{foreign}. The arrows in (a) trace the paths.")
+    caption = (f"(a) The vanilla d = 2 decoder (seed {seed}) on a {GRID} × {GRID} grid over the test codes, faded where "
+               f"no test code is near; arrows: the paths of (b). (b) {PATH_STEPS} decoded points on each straight path "
+               f"between two class centroids; under each, the most common digit among the {NEIGHBOURS} nearest test "
+               f"codes (vermilion: neither end's).")
     return Rendered(fig, alt, caption, numbers)

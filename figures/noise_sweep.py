@@ -86,15 +86,7 @@ def render(ctx) -> Rendered:
            f"and the denoising autoencoder (d = 32), means over {seeds} seeds with min–max bands, plus the error of "
            f"the noisy input itself. On clean inputs the denoiser is {'worse' if clean_cost > 0 else 'better'} "
            f"({fmt(d[0])} against {fmt(v[0])}); {crossing}; {at_noise}.")
-    caption = (f"Mean squared error against the clean image when the input carries Gaussian noise of standard "
-               f"deviation σ (clipped to [0, 1]), on the first {count:,} test images; one fixed noise pattern "
-               f"(the evaluation's seed) is scaled by σ. Lines: means over {seeds} seeds; bands: lowest to highest "
-               f"seed; dotted: the error of the noisy input left as it is (from σ = "
-               f"{SIGMAS[1]:g}: at σ = 0 the input is the clean image, an error of zero that the log axis cannot "
-               f"show). On clean inputs the denoiser's error is "
-               f"{fmt(d[0])} against {fmt(v[0])} ({100 * clean_cost:+.0f}%); {crossing}; {at_noise}"
-               + (f". The denoiser's own error is lowest at σ = {best:g}, not on the clean inputs it never saw in "
-                  f"training" if best > 0 else "")
-               + (f". From σ = {SIGMAS[1]:g} up to {worse_until:g} the vanilla model's output is further from the "
-                  f"clean image than the noisy input it was given." if worse_until is not None else "."))
+    caption = (f"Test error of both d = 32 models when one fixed noise pattern, scaled by σ and clipped to [0, 1], is "
+               f"added to the first {count:,} test images: means over {seeds} seeds, bands from the lowest to the "
+               f"highest seed, and dotted, the error of the noisy input itself (from σ = {SIGMAS[1]:g}).")
     return Rendered(fig, alt, caption, numbers)

@@ -35,8 +35,6 @@ def render(ctx) -> Rendered:
            f"squared error on the {n:,} test images: lowest for the {CONFIG_PROSE[best]} model ({fmt(mse[best])}), "
            f"highest for the {CONFIG_PROSE[worst]} model ({fmt(mse[worst])}).")
     caption = (f"The test digits of Figure 2, without noise, reconstructed by the five configurations "
-               f"(seed {ctx.seeds[0]}). "
-               f"Each row label carries the model's mean squared error over the {n:,} clean test images; from "
-               f"lowest to highest: {order}. Over just the {len(pick)} digits shown the errors are "
-               + ", ".join(f"{fmt(shown[name])} ({CONFIG_PROSE[name]})" for name in FIVE) + ".")
+               f"(seed {ctx.seeds[0]}). Each row label gives that model's mean squared error over all {n:,} clean "
+               f"test images.")
     return Rendered(fig, alt, caption, numbers)

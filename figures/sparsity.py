@@ -95,9 +95,6 @@ def render(ctx) -> Rendered:
         "fig.sparsity.scale_ratio": f"{shrink:.2f}",
         "fig.sparsity.threshold": f"{NEAR_ZERO_RELATIVE:g}",
     }
-    summary = ctx.results["summary"]
-    pm = lambda n, k: f"{summary[n][k]['mean']:.4f} ± {summary[n][k]['std']:.4f}"
-    most = mean(near_zero, s) > 0.5
     median = {n: float(np.median(z[n])) for n in PAIR}
     used = "every unit is in use in both" if quiet[s] == quiet[v] == 0 else (
         f"units that stay near zero: {quiet[s]} (sparse), {quiet[v]} (vanilla)")
@@ -107,18 +104,8 @@ def render(ctx) -> Rendered:
            f"{100 * mean(near_zero, v):.0f}% of the vanilla code and {100 * mean(near_zero, s):.0f}% of the sparse "
            f"one, while the mean absolute value drops from {mean(scale, v):.2f} to {mean(scale, s):.2f}. "
            f"(c) Two heatmaps of mean absolute activation per code unit and digit class; {used}.")
-    caption = (f"Codes of the {ctx.test_size:,} test images under the vanilla and the sparse model (d = 32). "
-               f"(a) Distribution of |z| over all images and units (seed {seed}); dashed lines: the near-zero threshold, "
-               f"{NEAR_ZERO_RELATIVE:g} × the run's 99th percentile of |z|. (b) Means over {seeds} seeds (dots: "
-               f"single seeds). With the L1 penalty, {100 * mean(near_zero, s):.1f}% of the entries are near zero "
-               f"against {100 * mean(near_zero, v):.1f}% without it"
-               + (", a majority" if most else ", so most entries are still far from zero")
-               + f"; what changes is the scale of the whole code: its mean |z| is {shrink:.2f} times the vanilla one "
-               f"({mean(scale, s):.2f} against {mean(scale, v):.2f}), which the next layer can undo by scaling its "
-               f"weights. (c) Mean |z| per unit and class (seed {seed}), relative to the run's 99th percentile; units "
-               f"whose mean stays below the threshold: {quiet[s]} of {z[s].shape[1]} (sparse), {quiet[v]} of "
-               f"{z[v].shape[1]} (vanilla). A unit's largest class mean is on average {selectivity[s]:.2f} times its "
-               f"mean over classes in the sparse model and {selectivity[v]:.2f} times in the vanilla one. Sparse "
-               f"against vanilla: test MSE {pm(s, 'test_mse')} against {pm(v, 'test_mse')}, final training "
-               f"loss (the sparse one with its L1 term) {pm(s, 'final_loss')} against {pm(v, 'final_loss')}.")
+    caption = (f"Codes of the {ctx.test_size:,} test images under the vanilla and the sparse model (d = 32): (a) the "
+               f"distribution of |z| (seed {seed}), dashed lines at the near-zero threshold; (b) the share of "
+               f"near-zero entries and the scale of the code, means over {seeds} seeds with single seeds as dots; "
+               f"(c) mean |z| per unit and class (seed {seed}), relative to the run's 99th percentile.")
     return Rendered(fig, alt, caption, numbers)

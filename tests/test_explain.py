@@ -91,7 +91,9 @@ def test_a_code_change_stales_every_run_that_imports_it_and_is_named(built, tmp_
 
 
 def test_a_change_in_the_figure_code_stales_figures_only(built, tmp_path):
-    edit(built / "src" / "autoencoders" / "render.py", "PNG_DPI = 150", "PNG_DPI = 100")
+    from autoencoders.render import PNG_DPI
+
+    edit(built / "src" / "autoencoders" / "render.py", f"PNG_DPI = {PNG_DPI}", f"PNG_DPI = {PNG_DPI // 2}")
     edit(built / "figures" / "latent_map.py", "NUMBER = 1", "NUMBER = 1  # a comment changes nothing")
     causes = explained(cli(built, tmp_path, "--explain"))
     assert not [k for k in causes if k.startswith("run ")]

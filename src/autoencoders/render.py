@@ -33,7 +33,7 @@ from .train import RunResult
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-PNG_DPI = 150
+PNG_DPI = 200
 
 
 @dataclass
