@@ -29,6 +29,7 @@ CONFIG_COLOURS = {
     "denoising-d32": "#009E73",
     "sparse-d32": "#CC79A7",
     "conv-d32": "#D55E00",
+    "topk-d32": "#E69F00",  # not one of the five: the k-sparse control of figures 7 and 10
 }
 CONFIG_LABELS = {config.name: label(config) for config in CONFIGURATIONS}  # the table's names
 FIVE = tuple(CONFIG_LABELS)

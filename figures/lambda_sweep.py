@@ -1,17 +1,16 @@
-"""Figure 10: testing the diagnosis of the L1 penalty, over four decades of lambda and with a top-k code."""
+"""Figure 7: testing the diagnosis of the L1 penalty, over four decades of lambda and with a top-k code."""
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter
-from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, log_ticks, panel_label
+from _style import CONFIG_COLOURS, figure, log_ticks, panel_label
 
 from autoencoders.experiments import LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK
 from autoencoders.render import Rendered
 from autoencoders.train import NEAR_ZERO_RELATIVE
 
-NUMBER = 10
+NUMBER = 7
 RUNS = ("sparse-d32-s*", "sparse-d32-lambda*-s*", "vanilla-d32-s*", "topk-d32-s*")
 SWEEP_COLOUR = CONFIG_COLOURS["sparse-d32"]
-TOPK_COLOUR = "#E69F00"  # Okabe-Ito orange, free in the other figures' palette
 VANILLA = "vanilla-d32"
 
 # What each panel shows: a run's value, its axis label, and whether the axis is logarithmic.
@@ -34,7 +33,7 @@ def render(ctx) -> Rendered:
             ax.plot(np.full(sweep.shape[1], weight), sweep[i], "o", ms=3, color=SWEEP_COLOUR, alpha=0.6, mew=0)
         ax.plot(SPARSITY_WEIGHTS, sweep.mean(1), "-o", ms=4, color=SWEEP_COLOUR, label="sparse, L1 weight λ")
         references = {VANILLA: (per_seed(VANILLA, value), CONFIG_COLOURS[VANILLA], "--", "vanilla (no penalty)"),
-                      TOPK.name: (per_seed(TOPK.name, value), TOPK_COLOUR, ":", f"top-k, k = {TOPK.active_units}")}
+                      TOPK.name: (per_seed(TOPK.name, value), CONFIG_COLOURS[TOPK.name], ":", f"top-k, k = {TOPK.active_units}")}
         for name, (values, colour, style, label) in references.items():
             ax.axhline(values.mean(), color=colour, ls=style, lw=1.4, label=label)
             means[(key, name)] = float(values.mean())

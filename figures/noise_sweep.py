@@ -1,4 +1,4 @@
-"""Figure 8: test error against input noise for the vanilla and the denoising model (d = 32)."""
+"""Figure 9: test error against input noise for the vanilla and the denoising model (d = 32)."""
 
 import numpy as np
 from _style import CONFIG_COLOURS, CONFIG_LABELS, REFERENCE_COLOUR, figure, log_ticks, pixel_mse, seed_band
@@ -9,7 +9,7 @@ from autoencoders.measures import noise_curve, noisy_test_images
 from autoencoders.outputs import fmt
 from autoencoders.render import Rendered
 
-NUMBER = 8
+NUMBER = 9
 RUNS = ("vanilla-d32-s*", "denoising-d32-s*")
 PAIR = ("vanilla-d32", "denoising-d32")
 

@@ -1,4 +1,4 @@
-"""Figure 9 and the Play page's files: the models its widgets run, quantised to int8, and what that costs.
+"""Figure 11 and the Play page's files: the models its widgets run, quantised to int8, and what that costs.
 
 Besides its PNG this recipe writes, under assets/models/ in the site, the weights of the models the
 widgets run (lowest seed built), the 2-D test codes of the map with their labels and colours, and
@@ -17,7 +17,7 @@ from autoencoders.outputs import fmt
 from autoencoders.render import Rendered
 from autoencoders.train import TEST_NOISE_SEED
 
-NUMBER = 9
+NUMBER = 11
 RUNS = ("vanilla-d2-s*", "vanilla-d32-s*", "denoising-d32-s*", "conv-d32-s*")
 MODELS = ("vanilla-d2", "vanilla-d32", "denoising-d32", "conv-d32")
 MAP_MODEL = "vanilla-d2"

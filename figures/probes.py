@@ -1,4 +1,4 @@
-"""Figure 11: what the codes are good for: a linear probe and nearest neighbours on frozen codes."""
+"""Figure 10: what the codes are good for: a linear probe and nearest neighbours on frozen codes."""
 
 import numpy as np
 from matplotlib.lines import Line2D
@@ -8,12 +8,12 @@ from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, panel_label
 from autoencoders import features
 from autoencoders.render import Rendered
 
-NUMBER = 11
+NUMBER = 10
 RUNS = tuple(f"{name}-s*" for name in features.MODELS)
 # Top to bottom: the 32-number codes, their PCA baseline, the pixels, then the 2-number ones.
 ROWS = ("vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32", "topk-d32", "pca-d32", "pixels",
         "vanilla-d2", "pca-d2")
-COLOURS = {**CONFIG_COLOURS, "topk-d32": "#E69F00", "pca-d32": REFERENCE_COLOUR, "pca-d2": REFERENCE_COLOUR,
+COLOURS = {**CONFIG_COLOURS, "pca-d32": REFERENCE_COLOUR, "pca-d2": REFERENCE_COLOUR,
            "pixels": "#999999"}
 CLASSIFIERS = (("probe", "linear probe"), ("knn", "{k}-nearest neighbours"))
 
