@@ -53,14 +53,14 @@ def render(ctx) -> Rendered:
     low, high = SPARSITY_WEIGHTS[0], SPARSITY_WEIGHTS[-1]
     fall = means[("scale", low)] / means[("scale", high)]
     numbers = {
-        "fig.lambda.scale_fall": f"{fall:.0f}",
-        **{f"fig.lambda.near_zero.{w:g}": f"{means[('near_zero', w)]:.0f}%" for w in SPARSITY_WEIGHTS},
-        **{f"fig.lambda.test_mse.{w:g}": f"{means[('test_mse', w)]:.4f}" for w in SPARSITY_WEIGHTS},
-        **{f"fig.lambda.scale.{w:g}": f"{means[('scale', w)]:.3g}" for w in SPARSITY_WEIGHTS},
-        "fig.lambda.near_zero.topk": f"{means[('near_zero', TOPK.name)]:.0f}%",
-        "fig.lambda.near_zero.vanilla": f"{means[('near_zero', VANILLA)]:.0f}%",
-        "fig.lambda.test_mse.topk": f"{means[('test_mse', TOPK.name)]:.4f}",
-        "fig.lambda.test_mse.vanilla": f"{means[('test_mse', VANILLA)]:.4f}",
+        "fig.lambda_sweep.scale_fall": f"{fall:.0f}",
+        **{f"fig.lambda_sweep.near_zero.{w:g}": f"{means[('near_zero', w)]:.0f}%" for w in SPARSITY_WEIGHTS},
+        **{f"fig.lambda_sweep.test_mse.{w:g}": f"{means[('test_mse', w)]:.4f}" for w in SPARSITY_WEIGHTS},
+        **{f"fig.lambda_sweep.scale.{w:g}": f"{means[('scale', w)]:.3g}" for w in SPARSITY_WEIGHTS},
+        "fig.lambda_sweep.near_zero.topk": f"{means[('near_zero', TOPK.name)]:.0f}%",
+        "fig.lambda_sweep.near_zero.vanilla": f"{means[('near_zero', VANILLA)]:.0f}%",
+        "fig.lambda_sweep.test_mse.topk": f"{means[('test_mse', TOPK.name)]:.4f}",
+        "fig.lambda_sweep.test_mse.vanilla": f"{means[('test_mse', VANILLA)]:.4f}",
     }
     alt = (f"Three panels against the L1 weight λ from {low:g} to {high:g} on a logarithmic axis, means over "
            f"{seeds} seeds with single seeds as dots; horizontal lines mark the vanilla model and the top-k model "

@@ -124,7 +124,7 @@ def verify_raw(raw: Path) -> None:
 
 # --8<-- [start:subset]
 def training_indices(data: MNIST, size: int, seed: int) -> torch.Tensor:
-    """Which `size` distinct training images a run uses, the choice seeded by `seed`."""
+    """Which `size` distinct training images a run uses, chosen by `seed`."""
     generator = torch.Generator().manual_seed(seed)
     return torch.randperm(len(data.train_images), generator=generator)[:size]
 

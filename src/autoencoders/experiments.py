@@ -33,9 +33,10 @@ class RunConfig:
         # Each variant's own setting, if it has one.
         setting = {"denoising": self.noise_std, "sparse": self.sparsity_weight,
                    "topk": self.active_units}
+        variant = VARIANTS[self.variant]
         if self.variant in setting:
-            return VARIANTS[self.variant](self.latent_dim, setting[self.variant])
-        return VARIANTS[self.variant](self.latent_dim)
+            return variant(self.latent_dim, setting[self.variant])
+        return variant(self.latent_dim)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -62,7 +63,8 @@ DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
 
 
 def sparse_name(weight: float) -> str:
-    """The sparse model at the series' lambda is "sparse-d32"; at 1e-2 it is "sparse-d32-lambda1e-2"."""
+    """The configuration's name: "sparse-d32" at the series' lambda, else one
+    that says lambda, e.g. "sparse-d32-lambda1e-2"."""
     if weight == RunConfig.sparsity_weight:
         return "sparse-d32"
     mantissa, exponent = f"{weight:.0e}".split("e")

@@ -218,8 +218,9 @@ def label(config: RunConfig) -> str:
     """How the table, the figures and their captions name a configuration: "Vanilla, d = 32";
     a setting that differs from the series' is named too: "Sparse, d = 32, λ = 1e-2", "Top-k, d = 32, k = 8"."""
     name = f"{VARIANT_NAMES[config.variant]}, d = {config.latent_dim}"
-    if config.variant == "sparse" and config.sparsity_weight != RunConfig.sparsity_weight:
-        return f"{name}, λ = {config.sparsity_weight:.0e}".replace("e-0", "e-")
+    weight = config.sparsity_weight
+    if config.variant == "sparse" and weight != RunConfig.sparsity_weight:
+        return f"{name}, λ = {weight:.0e}".replace("e-0", "e-")
     if config.variant == "topk":
         return f"{name}, k = {config.active_units}"
     return name
