@@ -103,7 +103,8 @@ def test_the_table_is_generated_from_features_json():
     table = (RESULTS / "features.md").read_text()
     assert table == features.table_markdown(document)
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert [r.split("|")[1].strip() for r in rows] == [features.set_label(n) for n in features.TABLE_ORDER]
+    names = [r.split("|")[1].strip().replace("\u00a0", " ") for r in rows]
+    assert names == [features.set_label(n) for n in features.TABLE_ORDER]
     mean = 100 * document["sets"]["pixels"]["probe.noisy"]["mean"]
     assert f"{mean:.1f}\u00a0±" in rows[-1]
 

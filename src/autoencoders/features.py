@@ -197,7 +197,8 @@ def table_markdown(document: dict) -> str:
         entry = document["sets"][name]
         cells = [f"{100 * entry[m]['mean']:.1f}\u00a0±\u00a0{100 * entry[m]['std']:.1f}%"
                  for m in ("probe.clean", "probe.noisy", "knn.clean", "knn.noisy")]
-        lines.append(f"| {set_label(name)} | {entry['dim']} | " + " | ".join(cells) + " |")
+        name_cell = set_label(name).replace(" = ", "\u00a0=\u00a0")  # "d = 32" never splits across lines
+        lines.append(f"| {name_cell} | {entry['dim']} | " + " | ".join(cells) + " |")
     seeds = ", ".join(map(str, document["seeds"]))
     lines += ["", f"Accuracy on the test images, mean ± std over seeds {seeds}; noisy inputs carry the "
               "evaluation's σ = 0.3 noise. Each classifier is fitted on the clean codes of its seed's "
