@@ -5,8 +5,8 @@ model, the code of every training image of its run (5,000) trains a classifier t
 the autoencoder's weights, and the classifier is scored on the codes of the 10,000 test images,
 once clean and once with the evaluation's noise (σ = 0.3). Two classifiers:
 
-- a linear probe: multinomial logistic regression on the standardised code, with scikit-learn's
-  default L2 penalty (C = 1), fitted to convergence by L-BFGS in float64. About twenty lines of
+- a linear probe: multinomial logistic regression on the code (centred, and divided by one overall
+  spread), with scikit-learn's default L2 penalty (C = 1), fitted to convergence by L-BFGS in float64. About twenty lines of
   torch, so the dependencies stay the ones the rest of the project needs, and the objective is
   convex with a unique optimum: any correct solver gives the same answer;
 - k nearest neighbours: the majority label of the k closest training codes (measures.nearest_labels).
@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from . import measures
-from .data import training_indices, training_subset
+from .data import training_indices
 from .experiments import EXPERIMENTS, RunConfig
 from .outputs import label
 
@@ -116,8 +116,8 @@ def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dic
     `runs` maps configuration names to this seed's RunResult; `config` supplies the sizes and noise.
     """
     flat = lambda images: images.reshape(len(images), -1).double().numpy()
-    train_images = training_subset(data, config.train_size, seed)
-    train_labels = data.train_labels[training_indices(data, config.train_size, seed)].numpy()
+    index = training_indices(data, config.train_size, seed)  # the images the run trained on
+    train_images, train_labels = data.train_images[index], data.train_labels[index].numpy()
     clean = data.test_images[:config.test_size]
     images = {"clean": clean, "noisy": measures.noisy_test_images(clean, config.noise_std)}
     labels = data.test_labels[:config.test_size].numpy()
@@ -133,8 +133,6 @@ def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dic
                                       {c: project(x) for c, x in pixels.items()}, labels)
     found["pixels"] = scores(pixels_train, train_labels, pixels, labels)
     return found
-
-
 
 
 def evaluate(runs: dict, load_data, seeds: list[int]) -> dict:
