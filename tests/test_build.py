@@ -97,6 +97,30 @@ def test_editing_code_a_run_imports_retrains_it(checkout, tmp_path):
     assert f"trained {SMOKE_RUNS} runs" in done.stdout
 
 
+def test_a_run_trained_beside_others_equals_one_trained_alone(smoke_build, mnist):
+    """The build trains runs in parallel worker processes; a run trained in this process, alone, must
+    give exactly the same numbers (one thread per run: the core count cannot change the sums)."""
+    import torch
+
+    from autoencoders.cache import RunCache, run_key
+    from autoencoders.train import train
+
+    config = next(c for c in plan((0, 1), epochs=2, subset=256) if c.run_id == "conv-d32-s1")
+    stored, _ = RunCache(smoke_build / "cache").load(config, run_key(config))
+    threads = torch.get_num_threads()
+    alone = {}
+    try:
+        for count in (1, 2):  # as if on a one-core and on a two-core machine
+            torch.set_num_threads(count)
+            alone[count] = train(config, mnist).metrics
+            assert torch.get_num_threads() == count  # the caller's setting is restored
+    finally:
+        torch.set_num_threads(threads)
+    for metrics in alone.values():
+        assert metrics["history"] == stored.metrics["history"]
+        assert metrics["test_mse"] == stored.metrics["test_mse"]
+
+
 def test_force_retrains_and_only_limits_it(smoke_build, tmp_path):
     args = smoke_args(tmp_path / "out", smoke_build / "cache")
     done = run_cli(*args, "--force", "--only", "conv-d32")

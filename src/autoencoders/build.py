@@ -9,10 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import multiprocessing
+import os
 import platform
 import statistics
 from importlib import metadata
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,7 +162,7 @@ def build(options: Options, progress: Progress | None = None) -> Report:
 def _train_or_load(configs, keys, selected, options, data, report, progress) -> dict[str, RunResult]:
     """Every planned run, from the cache when it holds a sound entry, trained otherwise."""
     cache = RunCache(options.cache_dir)
-    runs = {}
+    runs, todo = {}, []
     for config in configs:
         key, wanted = keys[config.run_id], config.name in selected
         result = None
@@ -170,17 +173,59 @@ def _train_or_load(configs, keys, selected, options, data, report, progress) -> 
         if result is not None:
             progress.cache_hit(config)
             report.cached.append(config.run_id)
+            runs[config.run_id] = result
         elif not wanted:
             raise BuildError(f"run {config.run_id} is not in the cache; build it first "
                              f"(without --only, or with --only {config.name})")
         else:
+            todo.append(config)
+    for config, result, seconds in _train_all(todo, keys, options, data, cache, progress):
+        progress.trained(config, seconds)
+        runs[config.run_id] = result
+    report.trained += [c.run_id for c in todo]
+    return runs
+
+
+def _train_all(todo: list[RunConfig], keys, options, data, cache: RunCache, progress):
+    """Train `todo` and store each run in the cache, as many at once as there are cores (each run uses
+    one thread: train.TRAINING_THREADS); yields (config, result, seconds) as runs finish."""
+    workers = min(len(todo), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if workers <= 1:
+        for config in todo:
             tick = time.perf_counter()
             result = train(config, data(), on_epoch=progress.training(config))
-            cache.store(result, key)
-            progress.trained(config, time.perf_counter() - tick)
-            report.trained.append(config.run_id)
-        runs[config.run_id] = result
-    return runs
+            cache.store(result, keys[config.run_id])
+            yield config, result, time.perf_counter() - tick
+        return
+    data()  # downloaded and verified here, once, before the workers read it
+    # "spawn": a forked child would inherit torch's thread pool in a state it cannot use.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(options.cache_dir, options.data_dir))
+    try:
+        pending = {pool.submit(_train_in_worker, c, keys[c.run_id]): c for c in todo}
+        for done in as_completed(pending):
+            config, seconds = pending[done], done.result()
+            result, damage = cache.load(config, keys[config.run_id])
+            if result is None:
+                raise BuildError(f"run {config.run_id} was trained, but its cache entry cannot be read: {damage}")
+            yield config, result, seconds
+    finally:  # on an error or Ctrl-C: runs not started are dropped, runs under way finish and are stored whole
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_worker: tuple = ()  # in a training worker: (MNIST, RunCache)
+
+
+def _start_worker(cache_dir: Path, data_dir: Path | None) -> None:
+    global _worker
+    _worker = (load_mnist(cache_dir, data_dir), RunCache(cache_dir))
+
+
+def _train_in_worker(config: RunConfig, key: str) -> float:
+    data, cache = _worker
+    tick = time.perf_counter()
+    cache.store(train(config, data), key)
+    return time.perf_counter() - tick
 
 
 def _render_figures(recipes, keys, selected, context, options, report, progress) -> dict:

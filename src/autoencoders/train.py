@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,10 @@ from .models import Autoencoder, add_noise, count_parameters
 # The noisy test inputs are the same for every run: their noise has its own fixed seed.
 TEST_NOISE_SEED = 2026
 EVAL_BATCH = 2_000
+# Every run trains on one thread: its numbers then do not depend on how many
+# cores the machine has (a parallel matrix product may add in another order),
+# and the build trains as many runs at once as there are cores instead.
+TRAINING_THREADS = 1
 # |z| below this fraction of the run's large activations (99th percentile of |z|) counts
 # as "near zero". Relative, because an L1 penalty can shrink the whole code's scale.
 NEAR_ZERO_RELATIVE = 0.05
@@ -30,7 +35,21 @@ class RunResult:
     metrics: dict = field(default_factory=dict)
 
 
+def single_threaded(function):
+    """Run `function` on TRAINING_THREADS threads, then restore the caller's setting."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(TRAINING_THREADS)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+    return wrapper
+
+
 # --8<-- [start:train-loop]
+@single_threaded  # the same numbers on any number of cores
 def train(
     config: RunConfig,
     data: MNIST,
