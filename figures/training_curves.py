@@ -74,14 +74,15 @@ def render(ctx) -> Rendered:
 
     gap = {n: finals[n] / PUBLISHED_FINAL_LOSS[n] - 1 for n in FIVE}
     widest = max(FIVE, key=lambda n: abs(gap[n]))
-    slowest = max(FIVE, key=drift.get)
+    fastest = max(FIVE, key=drift.get)
+    flat = [CONFIG_PROSE[n] for n in FIVE if drift[n] <= 0]  # no longer falling over the last epochs
     outside = [CONFIG_PROSE[n] for n in FIVE if n not in within]
     numbers = {
         "fig.training_curves.band": f"min–max over {seeds} seeds",
         "fig.training_curves.published_within_seed_range": f"{len(within)} of {len(FIVE)}",
         "fig.training_curves.largest_gap_to_published": f"{100 * gap[widest]:+.1f}% ({CONFIG_PROSE[widest]})",
         **{f"fig.training_curves.last_epochs_drop.{n}": f"{100 * drift[n]:.1f}%" for n in FIVE},
-        "fig.training_curves.fastest_late_drop": CONFIG_PROSE[slowest],
+        "fig.training_curves.fastest_late_drop": CONFIG_PROSE[fastest],
         "fig.training_curves.outside_seed_range": ", ".join(outside) or "none",
         "fig.training_curves.zoom_epochs": f"{first}–{epochs}",
     }
@@ -91,7 +92,8 @@ def render(ctx) -> Rendered:
            f"highest final loss: {', '.join(CONFIG_PROSE[n] for n in sorted(FIVE, key=finals.get))}; the "
            f"diamonds sit within {100 * abs(gap[widest]):.1f}% of our epoch-{epochs} means. A second panel "
            f"magnifies epochs {first} to {epochs} on linear axes, one per group of configurations with close "
-           f"losses, where every curve is still falling at the end.")
+           f"losses, where " + (f"the curves of {', '.join(flat)} no longer fall at the end." if flat
+                                else "every curve is still falling at the end."))
     caption = (f"(a) Training loss per epoch of the five configurations: lines are means over {seeds} seeds, bands "
                f"span the lowest to the highest seed, and diamonds mark the published final losses of single runs. "
                f"(b) The last {len(x)} epochs magnified, configurations with close losses sharing an axis.")

@@ -189,7 +189,7 @@ def _train_or_load(configs, keys, selected, options, data, report, progress) -> 
 def _train_all(todo: list[RunConfig], keys, options, data, cache: RunCache, progress):
     """Train `todo` and store each run in the cache, as many at once as there are cores (each run uses
     one thread: train.TRAINING_THREADS); yields (config, result, seconds) as runs finish."""
-    workers = min(len(todo), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    workers = min(len(todo), _cores())
     if workers <= 1:
         for config in todo:
             tick = time.perf_counter()
@@ -211,6 +211,11 @@ def _train_all(todo: list[RunConfig], keys, options, data, cache: RunCache, prog
             yield config, result, seconds
     finally:  # on an error or Ctrl-C: runs not started are dropped, runs under way finish and are stored whole
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _cores() -> int:
+    """The cores this process may use (on Linux, its affinity: a container's share, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 _worker: tuple = ()  # in a training worker: (MNIST, RunCache)

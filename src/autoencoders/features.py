@@ -104,9 +104,7 @@ def scores(train: np.ndarray, train_labels: np.ndarray, tests: dict[str, np.ndar
 
 def pca_projections(train: np.ndarray, dims: tuple[int, ...]) -> dict[int, Callable]:
     """Per width d: the map onto the d leading principal components of `train` (centred by its mean)."""
-    mean = train.mean(0)
-    _, vectors = np.linalg.eigh((train - mean).T @ (train - mean))  # one decomposition for every d
-    leading = vectors[:, ::-1]
+    mean, leading = measures.principal_components(train, max(dims))  # one decomposition for every d
     return {d: (lambda images, c=leading[:, :d]: (images - mean) @ c) for d in dims}
 
 
@@ -144,7 +142,7 @@ def evaluate(runs: dict, load_data, seeds: list[int]) -> dict:
         per_seed[seed] = seed_scores(seed, mine, data, mine[MODELS[0]].config)
     sets = {}
     for name in per_seed[min(seeds)]:
-        entry = {"dim": _dimension(name), "kind": _kind(name)}
+        entry = {"dim": _dimension(name)}
         for classifier in CLASSIFIERS:
             for condition in CONDITIONS:
                 values = [per_seed[s][name][classifier][condition] for s in sorted(seeds)]
@@ -159,10 +157,6 @@ def evaluate(runs: dict, load_data, seeds: list[int]) -> dict:
 
 def _dimension(name: str) -> int:
     return 784 if name == "pixels" else int(name.split("-d")[1].split("-")[0])
-
-
-def _kind(name: str) -> str:
-    return "pixels" if name == "pixels" else "pca" if name.startswith("pca") else "autoencoder"
 
 
 # ---------------------------------------------------------------- what Part 3 includes

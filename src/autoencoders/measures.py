@@ -102,7 +102,7 @@ def class_geometry(z: np.ndarray, labels: np.ndarray) -> ClassGeometry:
 def nearest_labels(z: np.ndarray, labels: np.ndarray, points: np.ndarray, k: int, exclude_self: bool = False):
     """For each point, the most common label among its `k` nearest codes in `z` (ties: the smaller digit)."""
     # float32 ranks neighbours as well as float64 at a quarter of the cost (784 raw pixels are the
-    # largest case); centring on the codes' mean keeps the squared norms below small.
+    # largest case); centring on the codes' mean keeps the squared norms, and their rounding, small.
     centre = np.asarray(z, dtype=np.float64).mean(0)
     as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64) - centre, dtype=torch.float32)
     codes = as_tensor(z)
@@ -159,6 +159,17 @@ def centroid_paths(model: Autoencoder, geometry: ClassGeometry, pairs, steps: in
 # ---------------------------------------------------------------- baselines and code statistics
 
 # --8<-- [start:pca]
+def principal_components(
+    train: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of `train` and its `count` leading principal directions,
+    as columns of a (features, count) array, most variance first."""
+    mean = train.mean(0)
+    centred = train - mean
+    _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
+    return mean, vectors[:, ::-1][:, :count]
+
+
 def pca_test_mse(
     train: np.ndarray, test: np.ndarray, max_dim: int
 ) -> np.ndarray:
@@ -168,10 +179,7 @@ def pca_test_mse(
     the error left after projecting the centred test images onto the leading
     eigenvectors of the training covariance. No clipping to [0, 1].
     """
-    mean = train.mean(0)
-    centred = train - mean
-    _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
-    components = vectors[:, ::-1][:, :max_dim]
+    mean, components = principal_components(train, max_dim)
     test = test - mean
     explained = np.cumsum(((test @ components) ** 2).sum(0))
     return ((test ** 2).sum() - explained) / test.size
