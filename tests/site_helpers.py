@@ -75,6 +75,60 @@ def page_name(path: str) -> str:
     return path.strip("/").replace("/", "-") or "index"
 
 
+# Screenshots are stitched from shots of the viewport, made SHOT_HEIGHT tall, never taken with
+# Playwright's full_page: with a phone's emulation (is_mobile), Chromium's capture beyond the
+# viewport hangs at random (in CI on Part 3 at 390 px; here most of that page's captures time out),
+# while shots of the viewport come back in a fraction of a second, and stitched they equal a
+# full-page capture pixel for pixel.
+SHOT_HEIGHT = 8192
+# Sticky elements (the header, the sidebars on a desktop) would be drawn again at the top of each
+# shot; made static for the shots, they are drawn once, where a full-page capture draws them.
+UNSTICK = """() => {
+  for (const node of document.querySelectorAll("*")) {
+    if (getComputedStyle(node).position === "sticky") {
+      node.style.setProperty("position", "static", "important");
+      node.dataset.unstuck = "";
+    }
+  }
+}"""
+RESTICK = """() => {
+  for (const node of document.querySelectorAll("[data-unstuck]")) {
+    node.style.removeProperty("position");
+    delete node.dataset.unstuck;
+  }
+}"""
+
+
+def screenshot_clips(width: int, height: int, most: int = SHOT_HEIGHT) -> list[dict[str, int]]:
+    """Regions, in page coordinates, that cover a width x height page top to bottom, none taller than `most`."""
+    return [{"x": 0, "y": top, "width": width, "height": min(most, height - top)}
+            for top in range(0, max(height, 1), most)]
+
+
+def screenshot(page, stem: Path) -> list[Path]:
+    """The whole page as stem.png, or as stem-1.png, stem-2.png, ... when it is taller than
+    SHOT_HEIGHT. Returns the files written. The page is left as it was found, scrolled to the top."""
+    viewport = page.viewport_size
+    page.evaluate(UNSTICK)
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    clips = screenshot_clips(viewport["width"], height)
+    paths = [stem.with_name(stem.name + (f"-{number}" if len(clips) > 1 else "") + ".png")
+             for number in range(1, len(clips) + 1)]
+    for old in (stem.with_name(stem.name + ".png"), *stem.parent.glob(stem.name + "-[0-9]*.png")):
+        old.unlink(missing_ok=True)  # an earlier run's pieces, which a page of another height would leave stale
+    page.set_viewport_size({"width": viewport["width"], "height": min(SHOT_HEIGHT, height)})
+    try:
+        for path, clip in zip(paths, clips):
+            # The last piece may start above the deepest scroll position: clip within the viewport.
+            top = page.evaluate("(y) => { window.scrollTo(0, y); return window.scrollY; }", clip["y"])
+            page.screenshot(path=path, clip={**clip, "y": clip["y"] - top})
+    finally:
+        page.set_viewport_size(viewport)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.evaluate(RESTICK)
+    return paths
+
+
 def snippet_includes(markdown: Path) -> list[tuple[str, str]]:
     """(file, section) of every `--8<-- "file:section"` line of a page."""
     return [(m["path"], m["section"]) for line in markdown.read_text(encoding="utf-8").splitlines()

@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, REPO, SCREENSHOTS, build_site, read_section, site_pages
+from site_helpers import (
+    CHROMIUM, CHROMIUM_ARGS, REPO, SCREENSHOTS, build_site, read_section, screenshot, site_pages,
+)
 
 SITE_URL = "https://example.org/autoencoders/"
 REPO_URL = "https://github.com/example-team/autoencoders"
@@ -441,7 +443,7 @@ def test_the_404_page_is_styled_under_a_sub_path(published):
                 # Material's stylesheet is applied: the header has the theme's colour, not the browser default.
                 header = page.evaluate("() => getComputedStyle(document.querySelector('.md-header')).backgroundColor")
                 assert header not in ("rgba(0, 0, 0, 0)", "transparent"), header
-                page.screenshot(path=SCREENSHOTS / f"404-subpath-{scheme}.png", full_page=True)
+                screenshot(page, SCREENSHOTS / f"404-subpath-{scheme}")
                 context.close()
         finally:
             browser.close()

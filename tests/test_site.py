@@ -9,6 +9,7 @@ desktop and phone, land in tests/artifacts/screenshots/ for a human to look at.
 from __future__ import annotations
 
 import re
+import struct
 import textwrap
 from urllib.parse import urlsplit
 
@@ -16,8 +17,8 @@ import pytest
 import yaml
 
 from site_helpers import (
-    CHROMIUM, CHROMIUM_ARGS, REPO, SCREENSHOTS, build_site, page_name, read_section, serve,
-    site_pages, snippet_includes,
+    CHROMIUM, CHROMIUM_ARGS, REPO, SCREENSHOTS, SHOT_HEIGHT, build_site, page_name, read_section, screenshot,
+    screenshot_clips, serve, site_pages, snippet_includes,
 )
 
 MARKDOWN_PAGES = ("index.md", "part-1-math.md", "part-2-code.md", "part-3-experiments.md")
@@ -59,6 +60,24 @@ def test_every_page_is_built_and_cites_the_current_version(site):
         assert version in html and date in html, f"{markdown}: citation does not show {version} / {date}"
         leftover = re.findall(r"\{\{\s*[A-Za-z0-9_.-]+\s*\}\}", html)
         assert not leftover, f"{markdown}: unreplaced tokens {leftover[:5]}"
+
+
+def test_every_figure_carries_its_png_size_so_lazy_images_keep_their_room(site):
+    """Without width and height, a lazy image takes no room until it loads, and the page jumps
+    (a section link lands elsewhere, a tap lands on the wrong thing)."""
+    figures = 0
+    for html_file in site.rglob("*.html"):
+        for tag in re.findall(r"<img\b[^>]*>", html_file.read_text(encoding="utf-8")):
+            src = re.search(r'\ssrc="([^"]+)"', tag)[1]
+            if src.startswith("data:"):
+                continue
+            png = (html_file.parent / src).resolve()
+            figures += 1
+            shown = re.search(r'\swidth="(\d+)"', tag), re.search(r'\sheight="(\d+)"', tag)
+            assert all(shown), f"{html_file.relative_to(site)}: {src} has no width and height"
+            assert tuple(int(m[1]) for m in shown) == struct.unpack(">II", png.read_bytes()[16:24]), \
+                f"{html_file.relative_to(site)}: {src} is sized unlike its PNG"
+    assert figures >= 14, f"only {figures} figures found in the site"
 
 
 def test_citation_cff_is_complete():
@@ -209,6 +228,19 @@ def page_has_math(site, path: str) -> bool:
     return 'class="arithmatex"' in html or "$$" in html or "\\(" in html
 
 
+def png_height(path) -> int:
+    """The height field of a PNG's IHDR chunk."""
+    return struct.unpack(">I", path.read_bytes()[20:24])[0]
+
+
+@pytest.mark.parametrize("height", [1, 8191, 8192, 8193, 38282])
+def test_tall_pages_are_shot_in_pieces_that_cover_them(height):
+    clips = screenshot_clips(390, height)
+    assert all(0 < clip["height"] <= SHOT_HEIGHT and clip["width"] == 390 for clip in clips)
+    assert [clip["y"] for clip in clips] == [sum(c["height"] for c in clips[:i]) for i in range(len(clips))]
+    assert sum(clip["height"] for clip in clips) == height
+
+
 @pytest.mark.browser
 def test_every_page_renders_cleanly_in_light_and_dark_on_desktop_and_phone(browser, base_url, site):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -236,7 +268,11 @@ def test_every_page_renders_cleanly_in_light_and_dark_on_desktop_and_phone(brows
                 shown = page.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
                 if shown != material_scheme:
                     problems.append(f"{label}: colour scheme {shown!r}, expected {material_scheme!r}")
-                page.screenshot(path=SCREENSHOTS / f"{page_name(path)}-{scheme}-{width}.png", full_page=True)
+                height = page.evaluate("() => document.documentElement.scrollHeight")
+                shots = screenshot(page, SCREENSHOTS / f"{page_name(path)}-{scheme}-{width}")
+                pieces = [png_height(shot) for shot in shots]
+                if sum(pieces) != height or max(pieces) > SHOT_HEIGHT:
+                    problems.append(f"{label}: screenshots {pieces} px tall for a page of {height} px")
                 page.close()
             context.close()
             problems += watch.problems

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from autoencoders import export
-from site_helpers import REPO, SCREENSHOTS
+from site_helpers import REPO, SCREENSHOTS, screenshot
 from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch, base_url, browser, build, site  # noqa: F401 (fixtures)
 
 MODELS_DIR = REPO / "docs" / "assets" / "models"
@@ -311,7 +311,7 @@ def test_screenshots_light_and_dark_desktop_and_phone(open_page):
                 widget(page, name)
             page.locator('.ae-play[data-widget="draw"] .ae-buttons--digits button').nth(7).click()
             page.evaluate("() => window.scrollTo(0, 0)")
-            page.screenshot(path=SCREENSHOTS / f"play-widgets-{scheme}-{width}.png", full_page=True)
+            screenshot(page, SCREENSHOTS / f"play-widgets-{scheme}-{width}")
 
 
 # ---------------------------------------------------------------- budgets

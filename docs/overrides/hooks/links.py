@@ -14,7 +14,9 @@ placeholder:
   gets the source file as its title, so pages need no hand-written titles; and every BibTeX block
   gets a `url` field with the page's address.
 - `on_page_content`: with repo_url, each such title links to the lines of that section in the
-  repository, at the commit the site is built from.
+  repository, at the commit the site is built from. Every image of the page that is a PNG of the
+  docs gets that PNG's width and height, so the browser keeps room for a lazy image before it loads:
+  the page does not jump as figures arrive, and a link to a section lands on that section.
 - `on_post_build`: the site serves a copy of CITATION.cff that also carries the addresses
   (`url`, `repository-code`), which the committed file cannot know.
 """
@@ -22,6 +24,7 @@ placeholder:
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import struct
 import subprocess
@@ -40,6 +43,8 @@ LISTING = re.compile(
 BIBTEX_ENTRY = re.compile(r'^(?P<indent>[ \t]*)`{3,}bibtex[^\n]*\n(?P=indent)@\w+\{[^,\n]*,\n', re.MULTILINE)
 FILENAME = re.compile(r'<span class="filename">(?P<title>[^<]*)</span>')
 MARKER = re.compile(r"-+8<-+[ \t]+\[[ \t]*(?P<type>start|end)[ \t]*:[ \t]*(?P<name>[-\w]+)[ \t]*\]")
+# An <img> whose src is a relative .png address (not data:, not another host, not already sized).
+IMAGE = re.compile(r'<img(?![^>]*\swidth=)(?P<attributes>[^>]*?\ssrc="(?P<src>(?![a-z]+:|/)[^"#?]+\.png)"[^>]*?)\s*/?>')
 
 _root = Path(".")  # the directory of mkdocs.yml, the base of snippet paths
 _commit = "HEAD"  # GitHub resolves HEAD to the default branch when no commit is known
@@ -125,7 +130,20 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
     return markdown
 
 
+def _sized_images(html: str, page, files) -> str:
+    def size(match: re.Match) -> str:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.dest_uri), match["src"]))
+        file = files.get_file_from_path(target) if not target.startswith("..") else None
+        if file is None:
+            return match.group(0)  # not a file of the site: the strict build reports broken links
+        width, height = _png_size(Path(file.abs_src_path))
+        return f'<img{match["attributes"]} width="{width}" height="{height}" />'
+
+    return IMAGE.sub(size, html)
+
+
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
+    html = _sized_images(html, page, files)
     listings = iter(_listings.pop(page.file.src_uri, []))
     if not config.repo_url:
         return html
