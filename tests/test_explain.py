@@ -152,9 +152,22 @@ def test_dry_run_writes_nothing_and_estimates_from_recorded_times(built, tmp_pat
     assert estimates.keys() == expected.keys()
     for run_id, seconds in estimates.items():
         assert float(seconds) == pytest.approx(expected[run_id], abs=0.051), run_id
-    total = float(re.search(rf"^would train {len(expected)} runs \(~(\d+) s\)", done.stdout, re.M).group(1))
-    assert total == pytest.approx(sum(expected.values()), abs=0.51)
+    summary = re.search(rf"^would train {len(expected)} runs \(~(\d+) s(?:, ~(\d+) s on (\d+) cores)?\)",
+                        done.stdout, re.M)
+    assert float(summary[1]) == pytest.approx(sum(expected.values()), abs=0.51)
+    if summary[2]:  # runs train side by side: the wall time lies between the longest run and the sum
+        wall, cores = float(summary[2]), int(summary[3])
+        assert max(expected.values()) - 0.51 <= wall <= sum(expected.values()) + 0.51
+        assert wall >= sum(expected.values()) / cores - 0.51
     assert len(re.findall(r"^render ", done.stdout, re.M)) == len(list((REPO / "figures").glob("[!_]*.py")))
+
+
+@pytest.mark.parametrize("seconds, workers, wall", [([5.0], 2, 5.0), ([1.0] * 4, 2, 2.0), ([3.0, 1.0, 1.0, 1.0], 2, 3.0),
+                                                   ([1.0, 1.0, 3.0], 2, 4.0), ([2.0, 2.0, 2.0], 1, 6.0)])
+def test_wall_time_hands_each_run_to_the_first_free_worker(seconds, workers, wall):
+    from autoencoders.build import _wall_time
+
+    assert _wall_time(seconds, workers) == wall
 
 
 def test_dry_run_scales_by_epochs_and_images(built, tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import json
 import multiprocessing
 import os
@@ -530,7 +531,7 @@ def dry_run(options: Options) -> list[str]:
     """What a build would train and render, with the training time estimated from earlier runs."""
     steps = [s for s in plan_steps(options) if s.action]
     history = _train_times(options)
-    lines, total, unknown = [], 0.0, 0
+    lines, known, unknown = [], [], 0
     for step in steps:
         if step.action == "train":
             seconds, basis = _estimate(step.config, history)
@@ -538,18 +539,29 @@ def dry_run(options: Options) -> list[str]:
                 unknown += 1
                 lines.append(f"train   {step.name:<18} time unknown ({basis})")
             else:
-                total += seconds
+                known.append(seconds)
                 lines.append(f"train   {step.name:<18} ~{seconds:.1f} s ({basis})")
         elif step.action == "fail":
             lines.append(f"fail    {step.name:<18} not in the cache and not selected by --only")
         elif step.action == "render":
             lines.append(f"render  {step.name}")
     count = lambda action: sum(s.action == action for s in steps)
-    time_note = f"~{total:.0f} s" + (f", plus {unknown} of unknown time" if unknown else "")
+    workers = min(len(known), _cores())
+    wall = f", ~{_wall_time(known, workers):.0f} s on {workers} cores" if workers > 1 else ""
+    time_note = f"~{sum(known):.0f} s{wall}" + (f", plus {unknown} of unknown time" if unknown else "")
     failing = "; the build would fail" if count("fail") else ""
     lines.append(f"would train {count('train')} runs ({time_note}), reuse {count('reuse')} changed runs "
                  f"from the cache, render {count('render')} figures{failing}")
     return lines
+
+
+def _wall_time(seconds: list[float], workers: int) -> float:
+    """How long runs of these durations take when handed, in order, each to the first of `workers`
+    processes to be free: how _train_all schedules them."""
+    free_at = [0.0] * max(workers, 1)  # a heap: when each worker is next free
+    for duration in seconds:
+        heapq.heapreplace(free_at, free_at[0] + duration)
+    return max(free_at)
 
 
 def _run_cause(config: RunConfig, key: str, record: dict | None, provenance: dict, current: dict) -> str:
