@@ -17,11 +17,8 @@ from autoencoders.experiments import CONFIGURATIONS  # noqa: E402
 # Measurements live in the package, shared with the claim ledger; recipes import them from here too.
 from autoencoders.measures import class_centroids, decode, encode, pixel_mse, reconstruct  # noqa: E402,F401
 from autoencoders.outputs import label  # noqa: E402
+from autoencoders.palette import DIGIT_COLOURS  # noqa: E402,F401  (in the package: the notebook uses them too)
 
-# Paul Tol's "muted" scheme (distinguishable with the common colour-vision deficiencies) plus its
-# pale grey, for the ten digit classes.
-DIGIT_COLOURS = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
-                 "#DDCC77", "#CC6677", "#882255", "#AA4499", "#777777")
 # One colour per configuration, the same in every figure (Okabe-Ito).
 CONFIG_COLOURS = {
     "vanilla-d2": "#000000",  # black: far from the conv model's vermilion

@@ -19,6 +19,18 @@ NOTE_SIZE = 10
 WIDTH = 5.6  # inches
 
 
+def clear_offset(end: np.ndarray, away: np.ndarray, placed: list[np.ndarray]) -> np.ndarray:
+    """Where, in points from its end, a path's end label goes: straight on beyond the end, or, when that
+    would overlap a label already placed (short paths between close centroids), turned as little as frees it."""
+    for degrees in (0, 35, -35, 70, -70, 105, -105, 140, -140, 180):
+        turn = np.radians(degrees)
+        rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+        offset = END_OFFSET * rotation @ away
+        if all(np.linalg.norm(end + offset - other) >= END_SIZE for other in placed):
+            return offset
+    return END_OFFSET * away
+
+
 def render(ctx) -> Rendered:
     run = ctx.first("vanilla-d2")
     model, seed = run.model, run.config.seed
@@ -60,17 +72,19 @@ def render(ctx) -> Rendered:
     ax.set_xlabel("$z_1$", fontsize=12)
     ax.set_ylabel("$z_2$", fontsize=12)
     ax.tick_params(labelsize=10)
-    # Directions are measured in axes fractions, so that an end label sits just beyond its end on screen.
-    width, height = ax.get_xlim(), ax.get_ylim()
-    scale = np.array([width[1] - width[0], height[1] - height[0]])
+    # Each end label sits END_OFFSET points beyond its end of the path, measured on the laid-out figure.
+    fig.canvas.draw()
+    at = {digit: ax.transData.transform(centre[digit]) * 72 / fig.dpi for digit in centre}  # in points
     stroke = [patheffects.withStroke(linewidth=3, foreground="white")]
+    placed = []  # where the labels so far sit, in points
     for a, b in pairs:  # the paths of (b), drawn on the plane they cross, each end labelled with its digit
         ax.annotate("", centre[b], xytext=centre[a], arrowprops=dict(arrowstyle="-|>", color=PATH_COLOUR, lw=1.8,
                                                                     shrinkA=0, shrinkB=0, alpha=0.9))
-        heading = (centre[b] - centre[a]) / scale
-        heading = heading / max(np.linalg.norm(heading), 1e-12)
+        heading = (at[b] - at[a]) / max(np.linalg.norm(at[b] - at[a]), 1e-12)
         for digit, away in ((a, -heading), (b, heading)):
-            ax.annotate(str(digit), centre[digit], xytext=tuple(END_OFFSET * away), textcoords="offset points",
+            offset = clear_offset(at[digit], away, placed)
+            placed.append(at[digit] + offset)
+            ax.annotate(str(digit), centre[digit], xytext=tuple(offset), textcoords="offset points",
                         ha="center", va="center", color=PATH_COLOUR, fontsize=END_SIZE, fontweight="bold",
                         path_effects=stroke)
     panel_label(ax, "a")
