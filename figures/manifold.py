@@ -14,6 +14,7 @@ GRID = 15  # decoded points per axis
 PATH_COLOUR = "#D55E00"
 END_SIZE = 14  # points: the digit at each end of a path, in (a) and (b)
 END_OFFSET = 11  # points between an end of a path in (a) and its digit
+CLEARANCE = 24  # points between the centres of two end labels in (a), so that each is read with its own path
 ROW_SIZE = 11
 NOTE_SIZE = 10
 WIDTH = 5.6  # inches
@@ -26,7 +27,7 @@ def clear_offset(end: np.ndarray, away: np.ndarray, placed: list[np.ndarray]) ->
         turn = np.radians(degrees)
         rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
         offset = END_OFFSET * rotation @ away
-        if all(np.linalg.norm(end + offset - other) >= END_SIZE for other in placed):
+        if all(np.linalg.norm(end + offset - other) >= CLEARANCE for other in placed):
             return offset
     return END_OFFSET * away
 
