@@ -107,7 +107,8 @@ def screenshot_clips(width: int, height: int, most: int = SHOT_HEIGHT) -> list[d
 
 def screenshot(page, stem: Path) -> list[Path]:
     """The whole page as stem.png, or as stem-1.png, stem-2.png, ... when it is taller than
-    SHOT_HEIGHT. Returns the files written. The page is left as it was found, scrolled to the top."""
+    SHOT_HEIGHT. Returns the files written. The viewport and the sticky elements are restored
+    afterwards, and the page is left scrolled to the top."""
     viewport = page.viewport_size
     page.evaluate(UNSTICK)
     height = page.evaluate("() => document.documentElement.scrollHeight")
