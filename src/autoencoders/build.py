@@ -193,10 +193,8 @@ def _train_all(todo: list[RunConfig], keys, options, data, cache: RunCache, prog
     workers = min(len(todo), _cores())
     if workers <= 1:
         for config in todo:
-            tick = time.perf_counter()
-            result = train(config, data(), on_epoch=progress.training(config))
-            cache.store(result, keys[config.run_id])
-            yield config, result, time.perf_counter() - tick
+            result, seconds = _train_and_store(config, data(), cache, keys[config.run_id], progress.training(config))
+            yield config, result, seconds
         return
     data()  # downloaded and verified here, once, before the workers read it
     # "spawn": a forked child would inherit torch's thread pool in a state it cannot use.
@@ -228,10 +226,16 @@ def _start_worker(cache_dir: Path, data_dir: Path | None) -> None:
 
 
 def _train_in_worker(config: RunConfig, key: str) -> float:
-    data, cache = _worker
+    return _train_and_store(config, *_worker, key)[1]
+
+
+def _train_and_store(config: RunConfig, data, cache: RunCache, key: str, on_epoch=None) -> tuple[RunResult, float]:
+    """Train one run and store it in the cache; with the seconds training took."""
     tick = time.perf_counter()
-    cache.store(train(config, data), key)
-    return time.perf_counter() - tick
+    result = train(config, data, on_epoch=on_epoch)
+    seconds = time.perf_counter() - tick
+    cache.store(result, key)
+    return result, seconds
 
 
 def _render_figures(recipes, keys, selected, context, options, report, progress) -> dict:

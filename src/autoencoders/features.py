@@ -6,9 +6,9 @@ the autoencoder's weights, and the classifier is scored on the codes of the 10,0
 once clean and once with the evaluation's noise (σ = 0.3). Two classifiers:
 
 - a linear probe: multinomial logistic regression on the code (centred, and divided by one overall
-  spread), with scikit-learn's default L2 penalty (C = 1), fitted to convergence by L-BFGS in float64. About twenty lines of
-  torch, so the dependencies stay the ones the rest of the project needs, and the objective is
-  convex with a unique optimum: any correct solver gives the same answer;
+  spread), with scikit-learn's default L2 penalty (C = 1), fitted to convergence by L-BFGS in
+  float64. About twenty lines of torch, so the dependencies stay the ones the rest of the project
+  needs, and the objective is convex with a unique optimum: any correct solver gives the same answer;
 - k nearest neighbours: the majority label of the k closest training codes (measures.nearest_labels).
 
 Baselines with the same inputs: PCA with as many components as the code has units (fitted on the
