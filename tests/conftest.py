@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# The package of this checkout, whatever copy of it the virtual environment was installed from.
+sys.path.insert(0, str(REPO / "src"))
 CACHE = REPO / ".cache"  # the project cache: MNIST is fetched here once and reused by every test
 
 
