@@ -1,7 +1,8 @@
 """Shared look of every figure: sizes for the content column, an opaque background, safe colours,
 and the few plotting helpers that more than one recipe uses.
 
-Part of every figure's cache key: editing this file re-renders all figures (and nothing else).
+A figure's key covers the definitions of this file that its recipe uses: editing a helper re-renders
+the figures that call it (and nothing else).
 """
 
 import matplotlib
@@ -13,21 +14,17 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator  # noqa: E402
 
-from autoencoders.experiments import CONFIGURATIONS  # noqa: E402
+from autoencoders.experiments import COMPARED, CONFIGURATIONS  # noqa: E402
 # Measurements live in the package, shared with the claim ledger; recipes import them from here too.
 from autoencoders.measures import class_centroids, decode, encode, pixel_mse, reconstruct  # noqa: E402,F401
-from autoencoders.outputs import label  # noqa: E402
+from autoencoders.experiments import label  # noqa: E402
 from autoencoders.palette import DIGIT_COLOURS  # noqa: E402,F401  (in the package: the notebook uses them too)
 
-# One colour per configuration, the same in every figure (Okabe-Ito).
-CONFIG_COLOURS = {
-    "vanilla-d2": "#000000",  # black: far from the conv model's vermilion
-    "vanilla-d32": "#0072B2",
-    "denoising-d32": "#009E73",
-    "sparse-d32": "#CC79A7",
-    "conv-d32": "#D55E00",
-    "topk-d32": "#E69F00",  # not one of the five: the k-sparse control of figures 7 and 10
-}
+# One colour per compared configuration (experiments.COMPARED, in its order), the same in every figure:
+# Okabe-Ito's palette, black first (far from the conv model's vermilion), then the colours that stay
+# apart with the common colour-vision deficiencies.
+OKABE_ITO = ("#000000", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#E69F00", "#56B4E9", "#F0E442")
+CONFIG_COLOURS = dict(zip((c.name for c in COMPARED), OKABE_ITO))
 CONFIG_LABELS = {config.name: label(config) for config in CONFIGURATIONS}  # the table's names
 FIVE = tuple(CONFIG_LABELS)
 CONFIG_PROSE = {name: label.replace(",", "").lower() for name, label in CONFIG_LABELS.items()}  # "vanilla d = 2"

@@ -1,4 +1,4 @@
-"""Figure 8: error against bottleneck width for the vanilla model, with PCA on the same images as a baseline."""
+"""Error against bottleneck width for the vanilla model, with PCA on the same images as a baseline."""
 
 import numpy as np
 from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, log_ticks, panel_label, seed_band
@@ -6,10 +6,9 @@ from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, log_ticks, panel_la
 from autoencoders.data import training_subset
 from autoencoders.experiments import PUBLISHED_FINAL_LOSS, SWEEP_DIMS
 from autoencoders.measures import pca_test_mse
-from autoencoders.outputs import fmt
+from autoencoders.results import fmt
 from autoencoders.render import Rendered
 
-NUMBER = 8
 RUNS = tuple(f"vanilla-d{d}-s*" for d in SWEEP_DIMS)
 COLOUR = CONFIG_COLOURS["vanilla-d32"]
 

@@ -1,19 +1,18 @@
-"""Figure 2: ten noisy test digits, cleaned up by the denoising model and passed through the vanilla one."""
+"""Ten noisy test digits, cleaned up by the denoising model and passed through the vanilla one."""
 
 from _style import digit_rows, figure, one_per_class, pixel_mse, reconstruct
 
 from autoencoders.measures import noisy_test_images
-from autoencoders.outputs import fmt
+from autoencoders.results import fmt
 from autoencoders.render import Rendered
 
-NUMBER = 2
 RUNS = ("denoising-d32-s*", "vanilla-d32-s*")
 NOTE_SIZE = 7.5
 WINNER_BOX = dict(boxstyle="round,pad=0.15", fc="#FFE9A8", ec="none")  # the closer model's error, per digit
 
 
 def render(ctx) -> Rendered:
-    sigma = ctx.first("denoising-d32").config.noise_std
+    sigma = ctx.first("denoising-d32").config.noise_sigma
     seed = ctx.seeds[0]
     # The very noise of the evaluation: drawn for the whole test set with its fixed seed, then indexed.
     noisy_all = noisy_test_images(ctx.test_images, sigma)

@@ -1,4 +1,4 @@
-"""Figure 7: testing the diagnosis of the L1 penalty, over four decades of lambda and with a top-k code."""
+"""Testing the diagnosis of the L1 penalty, over four decades of lambda and with a top-k code."""
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter
@@ -8,7 +8,6 @@ from autoencoders.experiments import LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK
 from autoencoders.render import Rendered
 from autoencoders.train import NEAR_ZERO_RELATIVE
 
-NUMBER = 7
 RUNS = ("sparse-d32-s*", "sparse-d32-lambda*-s*", "vanilla-d32-s*", "topk-d32-s*")
 SWEEP_COLOUR = CONFIG_COLOURS["sparse-d32"]
 VANILLA = "vanilla-d32"

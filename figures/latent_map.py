@@ -1,4 +1,4 @@
-"""Figure 1: where the vanilla d=2 model puts each of the 10,000 test digits."""
+"""Where the vanilla d=2 model puts each of the 10,000 test digits."""
 
 import numpy as np
 from _style import DIGIT_COLOURS, encode, figure, panel_label, text_colour
@@ -6,7 +6,6 @@ from _style import DIGIT_COLOURS, encode, figure, panel_label, text_colour
 from autoencoders.measures import class_geometry, own_region_share
 from autoencoders.render import Rendered
 
-NUMBER = 1
 RUNS = ("vanilla-d2-s*",)
 BINS = 120  # density grid per axis
 BACKDROP = (0.99, 0.95, 0.8, 0.5)  # shares of all codes that the grey regions behind the classes enclose

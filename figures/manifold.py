@@ -1,4 +1,4 @@
-"""Figure 5: what the vanilla d=2 decoder draws across the latent plane, and along straight paths."""
+"""What the vanilla d=2 decoder draws across the latent plane, and along straight paths."""
 
 import numpy as np
 from _style import decode, digit_rows, encode, figure, panel_label
@@ -8,7 +8,6 @@ from autoencoders.measures import (CENTROID_PATHS, NEIGHBOURS, PATH_STEPS, centr
                                    nearest_labels)
 from autoencoders.render import Rendered
 
-NUMBER = 5
 RUNS = ("vanilla-d2-s*",)
 GRID = 15  # decoded points per axis
 PATH_COLOUR = "#D55E00"

@@ -1,4 +1,4 @@
-"""Figure 9: test error against input noise for the vanilla and the denoising model (d = 32)."""
+"""Test error against input noise for the vanilla and the denoising model (d = 32)."""
 
 import numpy as np
 from _style import CONFIG_COLOURS, CONFIG_LABELS, REFERENCE_COLOUR, figure, log_ticks, pixel_mse, seed_band
@@ -6,10 +6,9 @@ from _style import CONFIG_COLOURS, CONFIG_LABELS, REFERENCE_COLOUR, figure, log_
 from autoencoders.measures import NOISE_LEVELS as SIGMAS
 from autoencoders.measures import NOISE_SWEEP_IMAGES as IMAGES
 from autoencoders.measures import noise_curve, noisy_test_images
-from autoencoders.outputs import fmt
+from autoencoders.results import fmt
 from autoencoders.render import Rendered
 
-NUMBER = 9
 RUNS = ("vanilla-d32-s*", "denoising-d32-s*")
 PAIR = ("vanilla-d32", "denoising-d32")
 
@@ -38,7 +37,7 @@ def render(ctx) -> Rendered:
     means = {name: seed_band(ax, SIGMAS, curves[name], CONFIG_COLOURS[name], CONFIG_LABELS[name], marker="o", ms=4)
              for name in PAIR}
     ax.plot(SIGMAS[1:], baseline[1:], ":", color=REFERENCE_COLOUR, lw=1.2, label="noisy input itself (no model)")
-    training_sigma = ctx.first(PAIR[1]).config.noise_std
+    training_sigma = ctx.first(PAIR[1]).config.noise_sigma
     ax.axvline(training_sigma, color="#999999", lw=0.8, ls="--")
     ax.text(training_sigma, 0.98, f" training noise\n σ = {training_sigma:g}", transform=ax.get_xaxis_transform(),
             va="top", ha="left", fontsize=7.5, color="#555555")

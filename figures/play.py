@@ -1,4 +1,4 @@
-"""Figure 11 and the Play page's files: the models its widgets run, quantised to int8, and what that costs.
+"""The Play page's files: the models its widgets run, quantised to int8, and what that costs.
 
 Besides its PNG this recipe writes, under assets/models/ in the site, the weights of the models the
 widgets run (lowest seed built), the 2-D test codes of the map with their labels and colours, and
@@ -13,13 +13,12 @@ from _style import DIGIT_COLOURS, digit_rows, encode, figure, one_per_class, pix
 
 from autoencoders import export
 from autoencoders.measures import noisy_test_images
-from autoencoders.outputs import fmt
+from autoencoders.results import fmt
 from autoencoders.render import Rendered
-from autoencoders.train import TEST_NOISE_SEED
+from autoencoders.data import TEST_NOISE_SEED
 
-NUMBER = 11
 RUNS = ("vanilla-d2-s*", "vanilla-d32-s*", "denoising-d32-s*", "conv-d32-s*")
-MODELS = ("vanilla-d2", "vanilla-d32", "denoising-d32", "conv-d32")
+EXPORTED = ("vanilla-d2", "vanilla-d32", "denoising-d32", "conv-d32")
 MAP_MODEL = "vanilla-d2"
 DIRECTORY = "assets/models"
 # What each widget loads, for the page (which loads it lazily) and for the budget reported below.
@@ -42,7 +41,7 @@ def aligned(*arrays: np.ndarray) -> tuple[list[int], bytes]:
 
 def render(ctx) -> Rendered:
     images = ctx.test_images
-    runs = {name: ctx.first(name) for name in MODELS}  # the lowest seed built
+    runs = {name: ctx.first(name) for name in EXPORTED}  # the lowest seed built
     files, models, quantised = {}, {}, {}
     for name, run in runs.items():
         description, blob = export.pack(run.model)
@@ -59,7 +58,7 @@ def render(ctx) -> Rendered:
 
     # The digits the widgets offer, and figure 2's noise for them: the evaluation's noise over the whole
     # test set (same generator, seed and shape as add_noise draws it), indexed; the page scales it by σ.
-    sigma = runs["denoising-d32"].config.noise_std
+    sigma = runs["denoising-d32"].config.noise_sigma
     noise_all = torch.randn(images.shape, generator=torch.Generator().manual_seed(TEST_NOISE_SEED),
                             dtype=images.dtype)
     if not torch.equal((images + sigma * noise_all).clamp(0, 1), noisy_test_images(images, sigma)):
@@ -75,10 +74,10 @@ def render(ctx) -> Rendered:
     # What int8 costs: each model's test error with float32 and with the exported weights.
     error = {name: {kind: float(pixel_mse(reconstruct(model, images), images).mean())
                     for kind, model in (("float32", runs[name].model), ("int8", quantised[name]))}
-             for name in MODELS}
+             for name in EXPORTED}
     change = {name: e["int8"] / e["float32"] - 1 for name, e in error.items()}
     shown = images[pick]  # the figure: the widgets' digits
-    rows = [shown, reconstruct(runs[MAP_MODEL].model, shown), *(reconstruct(quantised[m], shown) for m in MODELS)]
+    rows = [shown, reconstruct(runs[MAP_MODEL].model, shown), *(reconstruct(quantised[m], shown) for m in EXPORTED)]
     pixel_gap = float((rows[1] - rows[2]).abs().max())  # float32 against int8, vanilla d = 2
 
     index = {"format": 1, "models": models, "map": map_description, "digits": digits, "widgets": WIDGETS}
@@ -93,12 +92,12 @@ def render(ctx) -> Rendered:
         "fig.play.max_mse_change": f"{100 * max(abs(c) for c in change.values()):.2f}%",
         **{f"fig.play.run.{name}": run.config.run_id for name, run in runs.items()},
         **{f"fig.play.mse.{name}.{kind}": fmt(e[kind]) for name, e in error.items() for kind in e},
-        **{f"fig.play.mse.{name}.change": f"{100 * change[name]:+.2f}%" for name in MODELS},
+        **{f"fig.play.mse.{name}.change": f"{100 * change[name]:+.2f}%" for name in EXPORTED},
         **{f"fig.play.bytes.{widget}": f"{size / 1e6:.2f} MB" for widget, size in widget_bytes.items()},
-        "fig.play.bytes.models": f"{sum(len(files[f'{m}.bin']) for m in MODELS) / 1e6:.2f} MB",
+        "fig.play.bytes.models": f"{sum(len(files[f'{m}.bin']) for m in EXPORTED) / 1e6:.2f} MB",
     }
 
-    labels_of = ["clean", "vanilla d = 2\nfloat32", *(f"{m.replace('-d', ' d = ')}\nint8" for m in MODELS)]
+    labels_of = ["clean", "vanilla d = 2\nfloat32", *(f"{m.replace('-d', ' d = ')}\nint8" for m in EXPORTED)]
     fig = figure(height=5.0)
     digit_rows(fig, rows, labels_of)
 
@@ -106,7 +105,7 @@ def render(ctx) -> Rendered:
                         f"({100 * change[name]:+.2f}%)" for name, e in error.items())
     alt = (f"Grid of {len(pick)} handwritten test digits, one per class, in {len(rows)} rows: the clean image, the "
            f"vanilla d = 2 model's reconstruction with its trained float32 weights, then the reconstructions by "
-           f"the {len(MODELS)} models the Play page runs, with int8 weights. The two vanilla d = 2 rows differ by at most "
+           f"the {len(EXPORTED)} models the Play page runs, with int8 weights. The two vanilla d = 2 rows differ by at most "
            f"{pixel_gap:.3f} in any pixel (0 is white, 1 black). "
            f"Test errors, float32 then int8: {summary}.")
     caption = (f"The models the Play page runs in the browser, stored with 8-bit weights (one scale per row): "

@@ -1,19 +1,17 @@
-"""Figure 10: what the codes are good for: a linear probe and nearest neighbours on frozen codes."""
+"""What the codes are good for: a linear probe and nearest neighbours on frozen codes."""
 
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, panel_label
 
-from autoencoders import features
+from autoencoders.features import set_label, table_order
 from autoencoders.render import Rendered
 
-NUMBER = 10
-RUNS = tuple(f"{name}-s*" for name in features.MODELS)
-# Top to bottom: the 32-number codes, their PCA baseline, the pixels, then the 2-number ones.
-ROWS = ("vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32", "topk-d32", "pca-d32", "pixels",
-        "vanilla-d2", "pca-d2")
-COLOURS = {**CONFIG_COLOURS, "pca-d32": REFERENCE_COLOUR, "pca-d2": REFERENCE_COLOUR,
+RUNS = ()  # it draws features.json, which holds what it needs of the runs
+# Top to bottom: the widest codes and their PCA baseline, the pixels, then the narrower codes.
+ROWS = table_order(pixels_after_widest=True)
+COLOURS = {**CONFIG_COLOURS, **{name: REFERENCE_COLOUR for name in ROWS if name.startswith("pca-")},
            "pixels": "#999999"}
 CLASSIFIERS = (("probe", "linear probe"), ("knn", "{k}-nearest neighbours"))
 
@@ -43,7 +41,7 @@ def render(ctx) -> Rendered:
         ax.grid(axis="x", color="#dddddd", lw=0.6)
         ax.set_axisbelow(True)
         panel_label(ax, letter)
-    axes[0].set_yticks(y, [features.set_label(n) for n in rows])
+    axes[0].set_yticks(y, [set_label(n) for n in rows])
     axes[0].tick_params(axis="y", length=0)
     legend = [Patch(facecolor="#777777", edgecolor="#777777", alpha=0.9, label="clean input"),
               Patch(facecolor="#777777", edgecolor="#777777", alpha=0.35, hatch="////",
@@ -55,7 +53,7 @@ def render(ctx) -> Rendered:
     numbers = {f"fig.probes.{name}.{m}": f"{mean(name, m):.1f}%" for name in rows
                for m in ("probe.clean", "probe.noisy", "knn.clean", "knn.noisy")}
     numbers["fig.probes.neighbours"] = str(k)
-    described = "; ".join(f"{features.set_label(n)}: probe {mean(n, 'probe.clean'):.0f}% clean, "
+    described = "; ".join(f"{set_label(n)}: probe {mean(n, 'probe.clean'):.0f}% clean, "
                           f"{mean(n, 'probe.noisy'):.0f}% noisy; {k}-NN {mean(n, 'knn.clean'):.0f}% clean, "
                           f"{mean(n, 'knn.noisy'):.0f}% noisy" for n in rows)
     alt = (f"Two horizontal bar charts of digit-classification accuracy, (a) a linear probe and (b) {k}-nearest "

@@ -1,12 +1,12 @@
-"""Figure 3: the same ten test digits, reconstructed by each of the five configurations."""
+"""The same ten test digits, reconstructed by each of the five configurations."""
 
 from _style import CONFIG_LABELS, CONFIG_PROSE, FIVE, digit_rows, figure, one_per_class, pixel_mse, reconstruct
 
-from autoencoders.outputs import fmt
+from autoencoders.results import fmt
+from autoencoders.experiments import CONFIGURATIONS
 from autoencoders.render import Rendered
 
-NUMBER = 3
-RUNS = tuple(f"{name}-s*" for name in FIVE)
+RUNS = tuple(f"{c.name}-s*" for c in CONFIGURATIONS)  # the published table, every seed
 
 
 def render(ctx) -> Rendered:
@@ -34,7 +34,7 @@ def render(ctx) -> Rendered:
            f"per autoencoder with its reconstructions of the same digits. The row labels give each model's mean "
            f"squared error on the {n:,} test images: lowest for the {CONFIG_PROSE[best]} model ({fmt(mse[best])}), "
            f"highest for the {CONFIG_PROSE[worst]} model ({fmt(mse[worst])}).")
-    caption = (f"The test digits of Figure 2, without noise, reconstructed by the five configurations "
+    caption = (f"The test digits of Figure {{ fig.denoising.number }}, without noise, reconstructed by the five configurations "
                f"(seed {ctx.seeds[0]}). Each row label gives that model's mean squared error over all {n:,} clean "
                f"test images.")
     return Rendered(fig, alt, caption, numbers)

@@ -1,4 +1,4 @@
-"""Figure 6: does the L1 penalty make the sparse model's code sparse?"""
+"""Does the L1 penalty make the sparse model's code sparse?"""
 
 import numpy as np
 from _style import CONFIG_COLOURS, CONFIG_LABELS, encode, figure, panel_label
@@ -7,7 +7,6 @@ from autoencoders.measures import selectivity as measured_selectivity
 from autoencoders.render import Rendered
 from autoencoders.train import NEAR_ZERO_RELATIVE
 
-NUMBER = 6
 RUNS = ("vanilla-d32-s*", "sparse-d32-s*")
 PAIR = ("vanilla-d32", "sparse-d32")
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository, MNIST (fetched once into the project cache), and CLI runners."""
+"""Shared fixtures: the repository, MNIST (fetched once into the project cache), one smoke build for the
+whole session, scratch copies of it and of the checkout, and CLI runners."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# The package of this checkout, whatever copy of it the virtual environment was installed from.
+# The package of this checkout, whatever copy of it the virtual environment was installed from;
+# importing it pins the numerics (numerics.py) before any test loads torch or numpy.
 sys.path.insert(0, str(REPO / "src"))
+import autoencoders  # noqa: E402,F401
+
 CACHE = REPO / ".cache"  # the project cache: MNIST is fetched here once and reused by every test
 
 
@@ -23,10 +27,20 @@ def run_cli(*args: str, cwd: Path = REPO, timeout: float = 600) -> subprocess.Co
                           capture_output=True, text=True, timeout=timeout)
 
 
+SMOKE = {"seeds": (0, 1), "epochs": 2, "subset": 256}  # a tiny but complete build: every configuration and figure
+
+
 def smoke_args(out: Path, cache: Path) -> list[str]:
-    """A tiny but complete build: every configuration and figure, 2 epochs on 256 images."""
+    """The smoke build's flags for build_figures.py."""
     return ["--quiet", "--seeds", "0,1", "--epochs", "2", "--subset", "256", "--out", str(out),
             "--cache-dir", str(cache), "--data-dir", str(CACHE / "mnist")]
+
+
+def smoke_options(out: Path, cache: Path, **changes):
+    """The smoke build's options for a build in this process (training in it too: no worker to start)."""
+    from autoencoders.pipeline.engine import Options
+
+    return Options(out=out, cache_dir=cache, data_dir=CACHE / "mnist", workers=1, **{**SMOKE, **changes})
 
 
 @pytest.fixture(scope="session")
@@ -38,23 +52,49 @@ def mnist():
 
 @pytest.fixture(scope="session")
 def smoke_build(tmp_path_factory, mnist):
-    """One smoke build shared by the tests that only read its outputs."""
+    """One smoke build for the whole session, made in this process; tests that change anything work on
+    a copy (`warm_copy`)."""
+    from autoencoders.pipeline.engine import build
+
     root = tmp_path_factory.mktemp("smoke")
-    done = run_cli(*smoke_args(root / "out", root / "cache"))
-    assert done.returncode == 0, done.stderr
+    build(smoke_options(root / "out", root / "cache"))
     return root
+
+
+def smoke_runs(smoke: Path) -> dict:
+    """Every run of the smoke build, loaded from its cache: run id -> RunResult."""
+    from autoencoders.pipeline.engine import plan
+
+    the_plan = plan(smoke_options(smoke / "out", smoke / "cache"))
+    runs = {}
+    for step in the_plan.steps.values():
+        if step.target.kind == "run":
+            result, damage = the_plan.cache.load(step.target.config, step.key)
+            assert result is not None, (step.target.name, damage)
+            runs[step.target.config.run_id] = result
+    return runs
+
+
+def warm_copy(smoke: Path, dest: Path) -> tuple[Path, Path]:
+    """(out, cache): a copy of the smoke outputs, and of its cache by hard links (entries are never changed in
+    place: a test that damages one must replace the file, not write into it)."""
+    shutil.copytree(smoke / "out", dest / "out")
+    shutil.copytree(smoke / "cache", dest / "cache", copy_function=os.link)
+    return dest / "out", dest / "cache"
 
 
 @pytest.fixture
 def checkout(tmp_path, mnist) -> Path:
-    """A scratch copy of the code and committed outputs, safe to edit."""
+    """A scratch copy of the code, the pages and the committed outputs, safe to edit."""
     dest = tmp_path / "repo"
     dest.mkdir()
-    for name in ("src", "figures", "build_figures.py"):
+    for name in ("src", "figures", "build_figures.py", "mkdocs.yml"):
         source = REPO / name
         copy = shutil.copytree if source.is_dir() else shutil.copy2
         copy(source, dest / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if source.is_dir() else {}))
     (dest / "docs").mkdir()
+    for page in (REPO / "docs").glob("*.md"):  # the pages number the figures
+        shutil.copy2(page, dest / "docs" / page.name)
     for name in ("results", "figures", "assets/models"):  # assets/models: the files the Play page runs
         shutil.copytree(REPO / "docs" / name, dest / "docs" / name)
     return dest

@@ -14,7 +14,8 @@ import pytest
 
 from autoencoders import claims
 from autoencoders.claims import above, at_least, at_most, below, between, verdict
-from autoencoders.render import discover
+from autoencoders.pipeline.keys import Source
+from autoencoders.pipeline.targets import figure_name
 from conftest import REPO, run_cli, smoke_args
 
 DOCS = REPO / "docs"
@@ -89,7 +90,7 @@ def test_a_build_without_seed_0_writes_figures_and_a_ledger(seeds, tmp_path, mni
     assert ledger["seeds"] == expected
     assert all(list(map(int, e["values"])) == expected for e in ledger["claims"])
     manifest = json.loads((out / "results" / "figures.json").read_text())
-    recipes = {r.name for r in discover(REPO / "figures")}
+    recipes = {figure_name(m) for m in Source(REPO / "figures").recipes()}
     assert set(manifest) == recipes and all((out / e["png"]).is_file() for e in manifest.values())
     first = min(expected)
     assert f"seed {first}" in manifest["latent-map"]["caption"]
@@ -150,7 +151,7 @@ def test_check_fails_when_the_ledger_is_stale(checkout):
     source.write_text(source.read_text().replace("at_least(0.9)", "at_least(0.8)"))
     done = run_cli("--check", cwd=checkout)
     assert done.returncode == 1
-    assert "stale: claim ledger: stale (the claims, the measurements or their runs changed)" in done.stdout
+    assert "stale: ledger: src/autoencoders/claims.py: CLAIMS changed" in done.stdout
 
 
 def test_a_strict_rule_fails_on_its_threshold():

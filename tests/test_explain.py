@@ -1,4 +1,4 @@
-"""Keys on meaning, end to end: what edits leave --check clean, and what --explain and --dry-run say."""
+"""Keys on meaning, per definition, end to end: what edits leave --check clean, and what --explain and --dry-run say."""
 
 import json
 import re
@@ -7,9 +7,10 @@ import statistics
 
 import pytest
 
-from autoencoders.experiments import plan
-
-from conftest import REPO, run_cli, smoke_args
+from autoencoders.experiments import CONFIGS
+from autoencoders.pipeline.keys import Source
+from autoencoders.pipeline.targets import run_target
+from conftest import REPO, SMOKE, run_cli, smoke_args, warm_copy
 from rewrap import rewrap
 from test_build import snapshot
 
@@ -19,8 +20,7 @@ CODE_COLUMN = 80  # characters of code that Part 2's code blocks show at 1280 px
 @pytest.fixture
 def built(checkout, smoke_build, tmp_path):
     """A scratch checkout with up-to-date smoke outputs and cache (copies of the session's smoke build)."""
-    shutil.copytree(smoke_build / "out", tmp_path / "out")
-    shutil.copytree(smoke_build / "cache", tmp_path / "cache")
+    warm_copy(smoke_build, tmp_path)
     return checkout
 
 
@@ -35,13 +35,23 @@ def edit(path, old, new):
 
 
 def explained(done) -> dict[str, str]:
-    """"run X" / "figure Y" -> its cause, from --explain's lines."""
-    found = re.findall(r"^((?:run|figure) \S+) \([^)]*\): (.*)$", done.stdout, re.M)
-    return dict(found)
+    """"run X" / "figure Y" / "ledger" -> its cause, from --explain's lines."""
+    return dict(re.findall(r"^((?:run |figure )?[^\s:(]+) \([^)]*\): (.*)$", done.stdout, re.M))
 
 
 def planned_runs(tmp_path) -> list[str]:
     return [r["run_id"] for r in json.loads((tmp_path / "out" / "results" / "results.json").read_text())["runs"]]
+
+
+def reaching(checkout, definition: str) -> set[str]:
+    """The runs whose key covers `definition` ("module:name"), in the scratch checkout's code."""
+    source = Source(checkout / "figures", package_dir=checkout / "src" / "autoencoders")
+    found = set()
+    for config in CONFIGS.values():
+        target = run_target(config, {})
+        if definition in source.closure(target.code, target.exclude):
+            found |= {f"run {config.name}-s{s}" for s in SMOKE["seeds"]}
+    return found
 
 
 # ---------------------------------------------------------------- edits that mean nothing
@@ -75,43 +85,66 @@ def test_rewrapping_every_long_line_retrains_nothing_and_changes_no_output(built
 
 # ---------------------------------------------------------------- edits that mean something
 
-@pytest.mark.parametrize("module, old, new, named", [
-    ("models", "IMAGE_SIDE = 28", "IMAGE_SIDE = 27", "IMAGE_SIDE changed"),
-    ("models", "nn.Sigmoid(),  # pixels", "nn.Hardsigmoid(),  # pixels", "VanillaAutoencoder.__init__ changed"),
-    ("train", "lr=config.learning_rate, fused=True", "lr=config.learning_rate, eps=1e-6, fused=True",
-     "train changed"),
-], ids=["constant", "activation", "optimiser argument"])
-def test_a_code_change_stales_every_run_that_imports_it_and_is_named(built, tmp_path, module, old, new, named):
+@pytest.mark.parametrize("module, old, new, definition", [
+    ("models", "IMAGE_SIDE = 28", "IMAGE_SIDE = 27", "IMAGE_SIDE"),
+    ("models", "nn.Sigmoid(),  # pixels", "nn.Hardsigmoid(),  # pixels", "VanillaAutoencoder.__init__"),
+    ("models", "nn.Conv2d(16, 32, kernel_size=3", "nn.Conv2d(16, 32, kernel_size=5", "ConvAutoencoder.__init__"),
+    ("train", "lr=config.learning_rate, fused=True", "lr=config.learning_rate, eps=1e-6, fused=True", "train"),
+], ids=["constant", "activation", "conv layer", "optimiser argument"])
+def test_a_code_change_stales_exactly_the_runs_that_reach_it_and_names_it(built, tmp_path, module, old, new,
+                                                                           definition):
     edit(built / "src" / "autoencoders" / f"{module}.py", old, new)
     done = cli(built, tmp_path, "--check", "--explain")
     assert done.returncode == 1
     causes = explained(done)
-    runs = planned_runs(tmp_path)  # every run imports models.py and train.py
-    assert {f"run {r}" for r in runs} == {k for k in causes if k.startswith("run ")}
-    assert all(causes[f"run {r}"] == f"src/autoencoders/{module}.py: {named}" for r in runs)
-    # Figures import the module too (through the measurements): the change is named, then the runs.
-    for key, cause in causes.items():
-        if key.startswith("figure "):
-            assert cause.startswith(f"src/autoencoders/{module}.py: {named}; its runs changed: "), (key, cause)
+    stale = {k for k in causes if k.startswith("run ")}
+    assert stale == reaching(built, f"autoencoders.{module}:{definition}") and stale
+    assert all(causes[r] == f"src/autoencoders/{module}.py: {definition} changed" for r in stale)
+    if definition == "ConvAutoencoder.__init__":
+        assert stale == {f"run conv-d32-s{s}" for s in SMOKE["seeds"]}
+    if definition == "train":
+        assert stale == {f"run {r}" for r in planned_runs(tmp_path)}
+    # What reads those runs waits for their new results; what reaches the code itself is stale anyway.
+    for name, cause in causes.items():
+        if not name.startswith("run "):
+            assert "which will be rebuilt" in cause or cause.startswith(f"src/autoencoders/{module}.py"), (name, cause)
 
 
 def test_a_change_in_the_figure_code_stales_figures_only(built, tmp_path):
     from autoencoders.render import PNG_DPI
 
     edit(built / "src" / "autoencoders" / "render.py", f"PNG_DPI = {PNG_DPI}", f"PNG_DPI = {PNG_DPI // 2}")
-    edit(built / "figures" / "latent_map.py", "NUMBER = 1", "NUMBER = 1  # a comment changes nothing")
+    edit(built / "figures" / "latent_map.py", 'RUNS = ("vanilla-d2-s*",)',
+         'RUNS = ("vanilla-d2-s*",)  # a comment changes nothing')
     causes = explained(cli(built, tmp_path, "--explain"))
-    assert not [k for k in causes if k.startswith("run ")]
-    figures = [k for k in causes if k.startswith("figure ")]
-    recipes = list((REPO / "figures").glob("[!_]*.py"))
-    assert len(figures) == len(recipes)
+    figures = {k for k in causes if k.startswith("figure ")}
+    assert figures == {f"figure {p.stem.replace('_', '-')}" for p in (REPO / "figures").glob("[!_]*.py")}
     assert all(causes[f] == "src/autoencoders/render.py: PNG_DPI changed" for f in figures)
+    assert set(causes) == figures | {"figure-pages", "numbers"}  # which wait for the new pictures' entries
 
 
 def test_a_recipe_change_stales_that_figure_only(built, tmp_path):
     recipe = built / "figures" / "latent_map.py"
     edit(recipe, "def render(", "SCALE = 2\n\n\ndef render(")
-    assert explained(cli(built, tmp_path, "--explain")) == {"figure latent-map": "figures/latent_map.py: SCALE added"}
+    causes = explained(cli(built, tmp_path, "--explain"))
+    assert causes.pop("figure latent-map") == "figures/latent_map.py: SCALE added"
+    assert set(causes) == {"figure-pages", "numbers"}
+
+
+def test_a_claim_change_stales_the_ledger_and_its_pages_only(built, tmp_path):
+    edit(built / "src" / "autoencoders" / "claims.py", "SCHEMA = 1", "SCHEMA = 7")
+    done = cli(built, tmp_path, "--check", "--explain")
+    causes = explained(done)
+    assert causes.pop("ledger") == "src/autoencoders/claims.py: SCHEMA changed"
+    assert set(causes) == {"ledger-pages"} and done.returncode == 1
+
+
+def test_a_measure_change_stales_what_uses_that_measure(built, tmp_path):
+    edit(built / "src" / "autoencoders" / "measures.py", "PATH_STEPS = 10", "PATH_STEPS = 11")
+    causes = explained(cli(built, tmp_path, "--explain"))
+    own = {k for k, v in causes.items() if v.startswith("src/autoencoders/measures.py: PATH_STEPS changed")}
+    assert own == {"ledger", "figure manifold"}, causes
+    assert not [k for k in causes if k.startswith("run ")]
 
 
 def test_explain_names_the_configuration_field_that_differs(built, tmp_path):
@@ -122,16 +155,35 @@ def test_explain_names_the_configuration_field_that_differs(built, tmp_path):
     assert "run vanilla-d2-s0 (train)" in done.stdout  # no run of 3 epochs is in the cache
 
 
-def test_explain_says_when_a_run_is_only_missing_from_the_cache(built, tmp_path):
+def test_a_run_missing_from_the_cache_is_trained_only_when_something_reads_it(built, tmp_path):
     for entry in (tmp_path / "cache" / "runs").glob("conv-d32-s1-*"):
         shutil.rmtree(entry)
-    assert explained(cli(built, tmp_path, "--explain")) == {"run conv-d32-s1": "not in the cache"}
+    assert cli(built, tmp_path, "--explain").stdout == "nothing to rebuild\n"
     assert cli(built, tmp_path, "--check").returncode == 0  # the outputs themselves are still current
+    (tmp_path / "out" / "figures" / "reconstructions.png").unlink()
+    causes = explained(cli(built, tmp_path, "--explain"))
+    assert causes["run conv-d32-s1"] == "read by figure reconstructions, and not in the cache"
+    assert causes["figure reconstructions"] == "figures/reconstructions.png is missing or differs from what was built"
 
 
 def test_explain_with_nothing_to_do(built, tmp_path):
     done = cli(built, tmp_path, "--explain")
     assert (done.returncode, done.stdout) == (0, "nothing to rebuild\n")
+
+
+def test_explain_names_a_version_or_a_pinned_setting_that_moved(smoke_build, monkeypatch):
+    from autoencoders import numerics
+    from autoencoders.pipeline import engine, targets
+    from conftest import smoke_options
+
+    real = targets.versions()
+    monkeypatch.setattr(targets, "versions", lambda: {**real, "torch": "9.9.9"})
+    monkeypatch.setattr(numerics, "PINNED", {**numerics.PINNED, "MKL_CBWR": "AVX2"})
+    the_plan = engine.plan(smoke_options(smoke_build / "out", smoke_build / "cache"))
+    runs = [s for s in the_plan.steps.values() if s.target.kind == "run"]
+    assert all(s.state == "stale" for s in runs)
+    assert runs[0].cause == ("numerics: MKL_CBWR 'COMPATIBLE' -> 'AVX2'; "
+                             f"versions: torch {real['torch']!r} -> '9.9.9'")
 
 
 # ---------------------------------------------------------------- --dry-run
@@ -144,10 +196,12 @@ def test_dry_run_writes_nothing_and_estimates_from_recorded_times(built, tmp_pat
     assert snapshot(tmp_path) == before  # outputs and cache: no byte, no timestamp changed
 
     results = json.loads((tmp_path / "out" / "results" / "results.json").read_text())
+    stale = {r.removeprefix("run ") for r in reaching(built, "autoencoders.models:IMAGE_SIDE")}
     expected = {}
     for run in results["runs"]:  # the cache holds the same runs: each counts once
-        same = [r["train_seconds"] for r in results["runs"] if r["name"] == run["name"]]
-        expected[run["run_id"]] = statistics.median(same)
+        if run["run_id"] in stale:
+            same = [r["train_seconds"] for r in results["runs"] if r["name"] == run["name"]]
+            expected[run["run_id"]] = statistics.median(same)
     estimates = dict(re.findall(r"^train +(\S+) +~([\d.]+) s", done.stdout, re.M))
     assert estimates.keys() == expected.keys()
     for run_id, seconds in estimates.items():
@@ -159,15 +213,15 @@ def test_dry_run_writes_nothing_and_estimates_from_recorded_times(built, tmp_pat
         wall, cores = float(summary[2]), int(summary[3])
         assert max(expected.values()) - 0.51 <= wall <= sum(expected.values()) + 0.51
         assert wall >= sum(expected.values()) / cores - 0.51
-    assert len(re.findall(r"^render ", done.stdout, re.M)) == len(list((REPO / "figures").glob("[!_]*.py")))
+    assert re.search(r"^render  play$", done.stdout, re.M)  # its code reaches IMAGE_SIDE (through export.py)
 
 
 @pytest.mark.parametrize("seconds, workers, wall", [([5.0], 2, 5.0), ([1.0] * 4, 2, 2.0), ([3.0, 1.0, 1.0, 1.0], 2, 3.0),
                                                    ([1.0, 1.0, 3.0], 2, 4.0), ([2.0, 2.0, 2.0], 1, 6.0)])
 def test_wall_time_hands_each_run_to_the_first_free_worker(seconds, workers, wall):
-    from autoencoders.build import _wall_time
+    from autoencoders.pipeline.runs import wall_time
 
-    assert _wall_time(seconds, workers) == wall
+    assert wall_time(seconds, workers) == wall
 
 
 def test_dry_run_scales_by_epochs_and_images(built, tmp_path):
@@ -177,19 +231,3 @@ def test_dry_run_scales_by_epochs_and_images(built, tmp_path):
     line = next(line for line in done.stdout.splitlines() if line.startswith("train   vanilla-d2-s0 "))
     assert float(re.search(r"~([\d.]+) s", line).group(1)) == pytest.approx(2 * d2, abs=0.051)
     assert "scaled by epochs and images" in line
-
-
-@pytest.mark.parametrize("name, cause", [("torch", "torch {old} -> 9.9.9"),
-                                         ("dataset", "the data checksum changed ({old:.12} -> 9.9.9)")])
-def test_explain_names_a_version_or_data_checksum_that_moved(smoke_build, monkeypatch, name, cause):
-    from autoencoders import build, cache
-
-    real = cache.environment()
-    moved = {**real, name: "9.9.9"}
-    for module in (cache, build):  # run_key reads it from cache, the explanation from build
-        monkeypatch.setattr(module, "environment", lambda: moved)
-    options = build.Options(out=smoke_build / "out", cache_dir=smoke_build / "cache", seeds=(0, 1), epochs=2,
-                            subset=256)
-    runs = [line for line in build.explain(options) if line.startswith("run ")]
-    assert len(runs) == len(plan((0, 1)))  # every run of the two seeds
-    assert all(line.endswith(f"(train): {cause.format(old=real[name])}") for line in runs), runs[0]

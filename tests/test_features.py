@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autoencoders import features, measures
-from autoencoders.experiments import DEFAULT_SEEDS
+from autoencoders.experiments import CONFIGS, default_seeds
 from conftest import REPO, run_cli
 
 RESULTS = REPO / "docs" / "results"
@@ -76,14 +76,16 @@ def test_scores_are_accuracies_per_classifier_and_condition():
 
 def test_features_json_covers_every_model_baseline_and_seed():
     document = json.loads((RESULTS / "features.json").read_text())
-    assert document["seeds"] == list(DEFAULT_SEEDS)
-    expected = {*features.MODELS, *(f"pca-d{d}" for d in features.PCA_DIMS), "pixels"}
+    every = sorted({s for n in features.PROBED for s in default_seeds(n)})
+    assert document["seeds"] == every
+    expected = {*features.PROBED, *(f"pca-d{d}" for d in features.PCA_DIMS), "pixels"}
     assert set(document["sets"]) == expected
     for name, entry in document["sets"].items():
+        seeds = default_seeds(name) if name in CONFIGS else every  # a baseline at every seed of any model
         for classifier in features.CLASSIFIERS:
             for condition in features.CONDITIONS:
                 values = entry[f"{classifier}.{condition}"]["values"]
-                assert set(values) == {str(s) for s in DEFAULT_SEEDS}, (name, classifier, condition)
+                assert set(values) == {str(s) for s in seeds}, (name, classifier, condition)
                 assert all(0.1 <= v <= 1.0 for v in values.values())  # better than chance, or a bug
     # The baselines are what they say: 784 pixels, PCA of the codes' widths.
     assert document["sets"]["pixels"]["dim"] == 784
@@ -104,7 +106,7 @@ def test_the_table_is_generated_from_features_json():
     assert table == features.table_markdown(document)
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
     names = [r.split("|")[1].strip().replace("\u00a0", " ") for r in rows]
-    assert names == [features.set_label(n) for n in features.TABLE_ORDER]
+    assert names == [features.set_label(n) for n in features.table_order() if n in document["sets"]]
     mean = 100 * document["sets"]["pixels"]["probe.noisy"]["mean"]
     assert f"{mean:.1f}\u00a0±" in rows[-1]
 
@@ -116,10 +118,10 @@ def test_check_fails_when_the_probes_change(checkout):
     source.write_text(source.read_text().replace("NEIGHBOURS = 5", "NEIGHBOURS = 7"))
     done = run_cli("--check", cwd=checkout)
     assert done.returncode == 1
-    assert "stale: features: stale (the probes' code or the runs they measure changed)" in done.stdout
-    # The claims read the probes, and the probe figure imports them: both go stale with them.
-    assert "stale: claim ledger: stale" in done.stdout
-    assert "stale: figure probes: stale" in done.stdout
+    assert "stale: features: src/autoencoders/features.py: NEIGHBOURS changed" in done.stdout
+    # The claims and the probe figure read the probes: they wait for them.
+    assert "stale: ledger: reads features, which will be rebuilt" in done.stdout
+    assert "stale: figure probes: reads features, which will be rebuilt" in done.stdout
 
 
 def test_a_measurement_a_figure_imports_is_part_of_its_key(checkout):
@@ -127,5 +129,4 @@ def test_a_measurement_a_figure_imports_is_part_of_its_key(checkout):
     source.write_text(source.read_text().replace("PATH_STEPS = 10", "PATH_STEPS = 12"))
     done = run_cli("--check", "--explain", cwd=checkout)
     assert done.returncode == 1
-    assert "stale: figure manifold: stale" in done.stdout
-    assert "src/autoencoders/measures.py: PATH_STEPS changed" in done.stdout
+    assert "stale: figure manifold: src/autoencoders/measures.py: PATH_STEPS changed" in done.stdout

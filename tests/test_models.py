@@ -1,13 +1,20 @@
-"""The four architectures: sizes, shapes and training objectives as the series specifies them."""
+"""The variants: sizes, shapes and training objectives as the series specifies them; names from one registry."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from autoencoders.experiments import CONFIGURATIONS, EXPERIMENTS, LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK, plan
+from autoencoders import models
+from autoencoders.data import add_noise
+from autoencoders.experiments import VARIANTS, label
 from autoencoders.models import (ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder, TopKAutoencoder,
-                                 VanillaAutoencoder, add_noise, count_parameters)
-from autoencoders.outputs import label
+                                 VanillaAutoencoder, count_parameters)
+
+
+def objective(model, x):
+    """The loss the training loop minimises: the sum of the model's terms."""
+    return sum(model.loss_terms(x).values())
 
 
 @pytest.mark.parametrize("model, expected", [
@@ -71,14 +78,14 @@ def test_sparse_loss_is_mse_plus_lambda_times_mean_abs_code():
     x = torch.rand(8, 1, 28, 28)
     z = model.encode(x)
     expected = F.mse_loss(model.decode(z), x) + 1e-3 * z.abs().sum() / z.numel()
-    assert torch.allclose(model.training_loss(x), expected)
+    assert torch.allclose(objective(model, x), expected)
 
 
 def test_plain_variants_train_on_mse():
     torch.manual_seed(0)
     x = torch.rand(8, 1, 28, 28)
     for model in (VanillaAutoencoder(32), ConvAutoencoder(32)):
-        assert torch.allclose(model.training_loss(x), ((model(x) - x) ** 2).mean())
+        assert torch.allclose(objective(model, x), ((model(x) - x) ** 2).mean())
 
 
 def test_loss_terms_name_each_part_of_the_objective_and_sum_to_it():
@@ -90,7 +97,7 @@ def test_loss_terms_name_each_part_of_the_objective_and_sum_to_it():
     z = sparse.encode(x)
     assert torch.allclose(terms["reconstruction"], F.mse_loss(sparse.decode(z), x))
     assert torch.allclose(terms["penalty"], 1e-3 * z.abs().mean())
-    assert torch.allclose(sparse.training_loss(x), terms["reconstruction"] + terms["penalty"])
+    assert torch.allclose(objective(sparse, x), terms["reconstruction"] + terms["penalty"])
     assert set(VanillaAutoencoder(32).loss_terms(x)) == {"reconstruction"}
 
 
@@ -131,3 +138,17 @@ def test_the_experiments_test_the_sparsity_diagnosis_at_every_seed():
     assert label(LAMBDA_SWEEP[-1]) == "Sparse, d = 32, λ = 1e-1"
     assert label(LAMBDA_SWEEP[1]) == "Sparse, d = 32"  # the series' own setting needs no mention
     assert label(TOPK) == "Top-k, d = 32, k = 8"
+
+
+def test_every_variant_of_the_registry_names_a_model_class_and_the_setting_it_takes():
+    import inspect
+
+    for name, variant in VARIANTS.items():
+        model = getattr(models, variant.model)
+        assert issubclass(model, models.Autoencoder), name
+        parameters = list(inspect.signature(model.__init__).parameters)[1:]
+        assert parameters[0] == "latent_dim"
+        if variant.setting is not None:  # the RunConfig field the class takes, and the label's symbol for it
+            assert len(parameters) == 2 and variant.symbol, name
+        else:
+            assert len(parameters) == 1, name

@@ -19,8 +19,8 @@ import numpy as np
 
 from . import features, measures
 from .data import training_subset
-from .experiments import LAMBDA_SWEEP, PUBLISHED_FINAL_LOSS, SWEEP_DIMS, sparse_name
-from .outputs import SUMMARY_METRICS
+from .experiments import CONFIGURATIONS, LAMBDA_SWEEP, PUBLISHED_FINAL_LOSS, SWEEP_DIMS, sparse_name
+from .results import SUMMARY_METRICS
 from .train import RunResult
 
 SCHEMA = 1
@@ -96,6 +96,10 @@ def between(low: float, high: float) -> Rule:
 
 # ---------------------------------------------------------------- one seed's evidence
 
+class MissingRun(KeyError):
+    """A claim reads a configuration that was not trained at this seed: the seed does not count for it."""
+
+
 class SeedRuns:
     """The runs of one seed and the test images: what a claim's measurement may look at."""
 
@@ -106,11 +110,13 @@ class SeedRuns:
         self._features = features_document  # features.json, as the build evaluated it
 
     def run(self, name: str) -> RunResult:
+        if name not in self._runs:
+            raise MissingRun(name)
         return self._runs[name]
 
     def metric(self, name: str, key: str):
         """A recorded measurement of run `name`: a summary metric (outputs.SUMMARY_METRICS) or a raw one."""
-        metrics = self._runs[name].metrics
+        metrics = self.run(name).metrics
         return SUMMARY_METRICS[key](metrics) if key in SUMMARY_METRICS else metrics[key]
 
     @cached_property
@@ -127,7 +133,7 @@ class SeedRuns:
 
     @cached_property
     def noisy_test_images(self):
-        return measures.noisy_test_images(self.test_images, self.config.noise_std)
+        return measures.noisy_test_images(self.test_images, self.config.noise_sigma)
 
     @cached_property
     def plane(self) -> np.ndarray:
@@ -147,7 +153,10 @@ class SeedRuns:
 
     def accuracy(self, name: str, measure: str) -> float:
         """A feature set's accuracy at this seed (features.py), e.g. accuracy("vanilla-d32", "probe.noisy")."""
-        return features.accuracy(self._features, name, measure, self.seed)
+        try:
+            return features.accuracy(self._features, name, measure, self.seed)
+        except KeyError:
+            raise MissingRun(name) from None
 
     def abs_codes(self, name: str) -> np.ndarray:
         return np.abs(measures.encode(self.run(name).model, self.test_images))
@@ -155,8 +164,8 @@ class SeedRuns:
 
 # ---------------------------------------------------------------- the measurements
 
-D32 = ("vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32")
-FIVE = ("vanilla-d2", *D32)
+FIVE = tuple(c.name for c in CONFIGURATIONS)  # the published table
+D32 = tuple(c.name for c in CONFIGURATIONS if c.latent_dim == 32)
 
 
 def ratio(a: str, b: str, key: str) -> Callable[[SeedRuns], float]:
@@ -426,7 +435,13 @@ def evaluate(claims: tuple[Claim, ...], runs: dict[str, RunResult], load_data, s
     views = [SeedRuns(seed, runs, load_data, features_document) for seed in sorted(seeds)]
     entries = []
     for claim in claims:
-        values = [float(claim.measure(view)) for view in views]
+        measured = {}
+        for view in views:
+            try:
+                measured[view.seed] = float(claim.measure(view))
+            except MissingRun:  # a run the claim needs was not trained at this seed
+                continue
+        seeds, values = list(measured), list(measured.values())
         holds = [claim.rule.holds(v) for v in values]
         margins = [claim.rule.margin(v) for v in values]
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
@@ -434,8 +449,8 @@ def evaluate(claims: tuple[Claim, ...], runs: dict[str, RunResult], load_data, s
         entries.append({
             "id": claim.id, "source": claim.source, "section": claim.section, "statement": claim.statement,
             "rule": claim.rule.describe(claim.unit), "unit": claim.unit,
-            "values": {str(s): _round(v) for s, v in zip(sorted(seeds), values)},
-            "holds": {str(s): h for s, h in zip(sorted(seeds), holds)},
+            "values": {str(s): _round(v) for s, v in zip(seeds, values)},
+            "holds": {str(s): h for s, h in zip(seeds, holds)},
             "seeds_holding": sum(holds), "seeds_total": len(holds),
             "verdict": verdict(sum(holds), len(holds)),
             "mean": _round(statistics.fmean(values)), "std": _round(spread),
@@ -476,6 +491,14 @@ def section_markdown(entries: list[dict]) -> str:
                       f"{source}: {e['statement']} Measured: {values}; it holds when the value is "
                       f"{e['rule']}.")
     return "\n".join(blocks) + "\n"
+
+
+def ledger_files(ledger: dict) -> dict[str, str]:
+    """Every page fragment made from claims.json: path under results/ -> Markdown."""
+    files = {"ledger.md": ledger_markdown(ledger["claims"])}
+    for section, text in section_files(ledger["claims"]).items():
+        files[f"claims/{section}.md"] = text
+    return files
 
 
 def section_files(entries: list[dict]) -> dict[str, str]:

@@ -135,6 +135,29 @@ def training_subset(data: MNIST, size: int, seed: int) -> torch.Tensor:
 # --8<-- [end:subset]
 
 
+# --8<-- [start:noise]
+def add_noise(
+    x: torch.Tensor, sigma: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Corrupt images with Gaussian noise of standard deviation `sigma`, then
+    clip pixels back to [0, 1]."""
+    noise = torch.randn(
+        x.shape, generator=generator, dtype=x.dtype, device=x.device
+    )
+    return (x + sigma * noise).clamp(0.0, 1.0)
+# --8<-- [end:noise]
+
+
+# The noisy test images are the same for every run and every measurement:
+# their noise has its own fixed seed.
+TEST_NOISE_SEED = 2026
+
+
+def noisy_test_images(test_images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """The evaluation's noise: one fixed pattern for the whole test set, scaled by `sigma`, then clipped."""
+    return add_noise(test_images, sigma, torch.Generator().manual_seed(TEST_NOISE_SEED))
+
+
 def _raw_files_present(root: Path) -> bool:
     return all((root / "MNIST" / "raw" / name).is_file() for name in RAW_MD5)
 

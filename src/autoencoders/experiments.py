@@ -1,10 +1,38 @@
-"""Every experiment of the series as plain data: one place to read and to change."""
+"""Every experiment of the series as plain data: one place to read and to change.
+
+The variants, the configurations, their seeds and the groups that the figures and probes compare are
+declared here and nowhere else. Nothing here imports torch: the build decides what is stale from this
+file without loading a model.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
 
-from .models import VARIANTS, Autoencoder
+if TYPE_CHECKING:
+    from .models import Autoencoder
+
+
+# --8<-- [start:variants]
+@dataclass(frozen=True)
+class Variant:
+    """A kind of autoencoder: its class in models.py, and how pages name it."""
+
+    model: str  # the class's name in models.py
+    label: str  # "Convolutional"
+    setting: str | None = None  # the RunConfig field its class takes
+    symbol: str = ""  # how labels write that setting, e.g. "λ"
+
+
+VARIANTS: dict[str, Variant] = {
+    "vanilla": Variant("VanillaAutoencoder", "Vanilla"),
+    "denoising": Variant("DenoisingAutoencoder", "Denoising", "noise_sigma", "σ"),
+    "sparse": Variant("SparseAutoencoder", "Sparse", "sparsity_weight", "λ"),
+    "topk": Variant("TopKAutoencoder", "Top-k", "active_units", "k"),
+    "conv": Variant("ConvAutoencoder", "Convolutional"),
+}
+# --8<-- [end:variants]
 
 
 # --8<-- [start:config]
@@ -13,7 +41,7 @@ class RunConfig:
     """Everything that defines one training run; every field keys the cache."""
 
     name: str  # e.g. "vanilla-d32": variant and bottleneck width
-    variant: str  # a key of models.VARIANTS
+    variant: str  # a key of VARIANTS
     latent_dim: int
     seed: int = 0  # training subset, initial weights, batch order, noise
     epochs: int = 30
@@ -21,8 +49,8 @@ class RunConfig:
     learning_rate: float = 1e-3  # Adam, default betas
     train_size: int = 5_000  # images drawn from the 60,000 training images
     test_size: int = 10_000  # evaluation: the first `test_size` test images
-    noise_std: float = 0.3  # denoiser's training noise; every run's noisy test
-    sparsity_weight: float = 1e-3  # sparse: lambda of the L1 penalty
+    noise_sigma: float = 0.3  # σ of the denoiser's training noise and of every noisy test
+    sparsity_weight: float = 1e-3  # sparse: λ of the L1 penalty
     active_units: int = 8  # topk: k, the code units kept per image
 
     @property
@@ -30,13 +58,11 @@ class RunConfig:
         return f"{self.name}-s{self.seed}"
 
     def build_model(self) -> Autoencoder:
-        # Each variant's own setting, if it has one.
-        setting = {"denoising": self.noise_std, "sparse": self.sparsity_weight,
-                   "topk": self.active_units}
+        from . import models  # torch is loaded only when a model is built
+
         variant = VARIANTS[self.variant]
-        if self.variant in setting:
-            return variant(self.latent_dim, setting[self.variant])
-        return variant(self.latent_dim)
+        setting = () if variant.setting is None else (getattr(self, variant.setting),)
+        return getattr(models, variant.model)(self.latent_dim, *setting)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -59,25 +85,25 @@ PUBLISHED_FINAL_LOSS: dict[str, float] = {
     "sparse-d32": 0.0130,
     "conv-d32": 0.0083,
 }
-DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
 
 
 def sparse_name(weight: float) -> str:
-    """The configuration's name: "sparse-d32" at the series' lambda, else one
-    that says lambda, e.g. "sparse-d32-lambda1e-2"."""
+    """The configuration's name: "sparse-d32" at the series' λ, else one
+    that says λ, e.g. "sparse-d32-lambda1e-2"."""
     if weight == RunConfig.sparsity_weight:
         return "sparse-d32"
     mantissa, exponent = f"{weight:.0e}".split("e")
     return f"sparse-d32-lambda{mantissa}e{int(exponent)}"
 
-# The vanilla model at every width of the sweep, at every seed like the five.
+
+# The vanilla model at every width of the sweep.
 SWEEP_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64)
 SWEEP: tuple[RunConfig, ...] = tuple(
     RunConfig(f"vanilla-d{d}", "vanilla", latent_dim=d) for d in SWEEP_DIMS
 )
 
 # Testing Part 3's diagnosis of the L1 penalty: the sparse model over four
-# decades of lambda (10^-3 is the series' own), and a code that is sparse by
+# decades of λ (10^-3 is the series' own), and a code that is sparse by
 # construction, with k = 8 of its 32 units active.
 SPARSITY_WEIGHTS: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1)
 LAMBDA_SWEEP: tuple[RunConfig, ...] = tuple(
@@ -87,25 +113,56 @@ LAMBDA_SWEEP: tuple[RunConfig, ...] = tuple(
 TOPK = RunConfig("topk-d32", "topk", latent_dim=32, active_units=8)
 # --8<-- [end:configurations]
 
+# --8<-- [start:seeds]
+# Seeds: enough for a confidence interval to decide. The published table's
+# configurations carry the headline claims; every other one has five.
+PUBLISHED_SEEDS: tuple[int, ...] = tuple(range(10))
+SEEDS: tuple[int, ...] = tuple(range(5))
+# --8<-- [end:seeds]
+
+# The models the figures and the probes of the codes put side by side, in the order they are shown;
+# their colours follow this order too (figures/_style.py).
+COMPARED: tuple[RunConfig, ...] = CONFIGURATIONS + (TOPK,)
+
 EXPERIMENTS: tuple[RunConfig, ...] = CONFIGURATIONS + SWEEP + LAMBDA_SWEEP + (TOPK,)
 CONFIG_NAMES: tuple[str, ...] = tuple(dict.fromkeys(c.name for c in EXPERIMENTS))
+CONFIGS: dict[str, RunConfig] = {c.name: c for c in EXPERIMENTS}  # by name; the first declaration wins
+
+
+def default_seeds(name: str) -> tuple[int, ...]:
+    """The seeds a default build trains configuration `name` at."""
+    return PUBLISHED_SEEDS if name in PUBLISHED_FINAL_LOSS else SEEDS
 
 
 def plan(
-    seeds: tuple[int, ...] = DEFAULT_SEEDS,
+    seeds: tuple[int, ...] | None = None,
     epochs: int | None = None,
     subset: int | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> list[RunConfig]:
-    """All runs of a build: every experiment at every seed.
-
-    Runs shared by two lists (vanilla d=2 and d=32, sparse at 1e-3) appear once.
-    """
-    runs = [replace(c, seed=s) for c in EXPERIMENTS for s in seeds]
+    """All runs of a build: every configuration (or those `names`) at its seeds,
+    or at `seeds` when given; each run once, in declaration order, then by seed."""
     overrides = {}
     if epochs is not None:
         overrides["epochs"] = epochs
     if subset is not None:
         overrides["train_size"] = min(subset, RunConfig.train_size)
         overrides["test_size"] = min(subset, RunConfig.test_size)
-    unique = {r.run_id: replace(r, **overrides) for r in runs}
-    return list(unique.values())
+    chosen = [c for n, c in CONFIGS.items() if names is None or n in names]
+    return [replace(c, seed=s, **overrides)
+            for c in chosen for s in (seeds if seeds is not None else default_seeds(c.name))]
+
+
+def label(config: RunConfig) -> str:
+    """How tables, figures and captions name a configuration: "Vanilla, d = 32"; a setting is named when
+    it is not the series' own: "Sparse, d = 32, λ = 1e-2", "Top-k, d = 32, k = 8"."""
+    variant = VARIANTS[config.variant]
+    name = f"{variant.label}, d = {config.latent_dim}"
+    if variant.setting is None:
+        return name
+    value = getattr(config, variant.setting)
+    series = config.name in PUBLISHED_FINAL_LOSS and value == getattr(RunConfig, variant.setting)
+    if series:
+        return name
+    shown = f"{value:.0e}".replace("e-0", "e-") if isinstance(value, float) else f"{value}"
+    return f"{name}, {variant.symbol} = {shown}"

@@ -27,13 +27,13 @@ import torch.nn.functional as F
 
 from . import measures
 from .data import training_indices
-from .experiments import EXPERIMENTS, RunConfig
-from .outputs import label
+from .experiments import COMPARED, CONFIGS, RunConfig, label
+from .results import seed_list
 
 SCHEMA = 1
-# The models whose codes are measured: the five of the published table, and the k-sparse code.
-MODELS = ("vanilla-d2", "vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32", "topk-d32")
-PCA_DIMS = (2, 32)  # one baseline per code width above
+# The models whose codes are measured (experiments.COMPARED), and a PCA baseline for each of their widths.
+PROBED = tuple(c.name for c in COMPARED)
+PCA_DIMS = tuple(sorted({c.latent_dim for c in COMPARED}))
 PROBE_C = 1.0  # inverse L2 strength, as scikit-learn's LogisticRegression(C=1.0) defines it
 PROBE_MAX_ITER = 1_000
 NEIGHBOURS = 5  # k of the k-NN classifier
@@ -117,11 +117,11 @@ def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dic
     index = training_indices(data, config.train_size, seed)  # the images the run trained on
     train_images, train_labels = data.train_images[index], data.train_labels[index].numpy()
     clean = data.test_images[:config.test_size]
-    images = {"clean": clean, "noisy": measures.noisy_test_images(clean, config.noise_std)}
+    images = {"clean": clean, "noisy": measures.noisy_test_images(clean, config.noise_sigma)}
     labels = data.test_labels[:config.test_size].numpy()
 
     found = {}
-    for name in MODELS:
+    for name in (n for n in PROBED if n in runs):  # a configuration with fewer seeds is absent at the others
         model = runs[name].model
         found[name] = scores(measures.encode(model, train_images), train_labels,
                              {c: measures.encode(model, x) for c, x in images.items()}, labels)
@@ -139,15 +139,16 @@ def evaluate(runs: dict, load_data, seeds: list[int]) -> dict:
     per_seed = {}
     for seed in sorted(seeds):
         mine = {r.config.name: r for r in runs.values() if r.config.seed == seed}
-        per_seed[seed] = seed_scores(seed, mine, data, mine[MODELS[0]].config)
+        per_seed[seed] = seed_scores(seed, mine, data, next(iter(mine.values())).config)
     sets = {}
-    for name in per_seed[min(seeds)]:
+    for name in dict.fromkeys(n for found in per_seed.values() for n in found):
         entry = {"dim": _dimension(name)}
+        having = [s for s in sorted(seeds) if name in per_seed[s]]
         for classifier in CLASSIFIERS:
             for condition in CONDITIONS:
-                values = [per_seed[s][name][classifier][condition] for s in sorted(seeds)]
+                values = [per_seed[s][name][classifier][condition] for s in having]
                 entry[f"{classifier}.{condition}"] = {
-                    "values": {str(s): round(v, 6) for s, v in zip(sorted(seeds), values)},
+                    "values": {str(s): round(v, 6) for s, v in zip(having, values)},
                     "mean": round(statistics.fmean(values), 6),
                     "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
                 }
@@ -172,12 +173,17 @@ def set_label(name: str) -> str:
         return "Raw pixels"
     if name.startswith("pca-"):
         return f"PCA, d = {_dimension(name)}"
-    return label(next(c for c in EXPERIMENTS if c.name == name))
+    return label(CONFIGS[name])
 
 
-# The table's rows: each width's autoencoders, then the PCA of the same width; the pixels last.
-TABLE_ORDER = ("vanilla-d2", "pca-d2", "vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32", "topk-d32",
-               "pca-d32", "pixels")
+def table_order(pixels_after_widest: bool = False) -> tuple[str, ...]:
+    """The rows of the table (narrowest codes first) or of the figure (widest first): each width's
+    autoencoders, then the PCA of that width; the pixels last, or after the widest group."""
+    groups = [[*(c.name for c in COMPARED if c.latent_dim == d), f"pca-d{d}"] for d in PCA_DIMS]
+    if pixels_after_widest:
+        groups = groups[::-1]
+        return tuple([*groups[0], "pixels", *(n for g in groups[1:] for n in g)])
+    return tuple([*(n for g in groups for n in g), "pixels"])
 
 
 def table_markdown(document: dict) -> str:
@@ -185,14 +191,14 @@ def table_markdown(document: dict) -> str:
     header = ("| Features | Numbers per image | Linear probe, clean | Linear probe, noisy | "
               f"{document['neighbours']}-NN, clean | {document['neighbours']}-NN, noisy |")
     lines = [header, "|---|---:|---:|---:|---:|---:|"]
-    for name in (n for n in TABLE_ORDER if n in document["sets"]):
+    for name in (n for n in table_order() if n in document["sets"]):
         entry = document["sets"][name]
         cells = [f"{100 * entry[m]['mean']:.1f}\u00a0±\u00a0{100 * entry[m]['std']:.1f}%"
                  for m in ("probe.clean", "probe.noisy", "knn.clean", "knn.noisy")]
         name_cell = set_label(name).replace(" = ", "\u00a0=\u00a0")  # "d = 32" never splits across lines
         lines.append(f"| {name_cell} | {entry['dim']} | " + " | ".join(cells) + " |")
-    seeds = ", ".join(map(str, document["seeds"]))
-    lines += ["", f"Accuracy on the test images, mean ± std over seeds {seeds}; noisy inputs carry the "
+    lines += ["", f"Accuracy on the test images, mean ± std over the seeds each model was trained at "
+              f"({seed_list(document['seeds'])}); noisy inputs carry the "
               "evaluation's σ = 0.3 noise. Each classifier is fitted on the clean codes of its seed's "
               "training images."]
     return "\n".join(lines) + "\n"

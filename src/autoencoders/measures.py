@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .models import Autoencoder, add_noise
-from .train import TEST_NOISE_SEED
+from .data import noisy_test_images
+from .models import Autoencoder
 
 
 # ---------------------------------------------------------------- running a model
@@ -42,11 +42,6 @@ def pixel_mse(images, reference) -> np.ndarray:
     """Mean squared error per image, averaged over its pixels (the convention of the training loss)."""
     a, b = np.asarray(images, dtype=np.float64), np.asarray(reference, dtype=np.float64)
     return ((a - b) ** 2).reshape(len(a), -1).mean(1)
-
-
-def noisy_test_images(test_images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """The evaluation's noise: one fixed pattern for the whole test set, scaled by `sigma`, then clipped."""
-    return add_noise(test_images, sigma, torch.Generator().manual_seed(TEST_NOISE_SEED))
 
 
 def noise_curve(model: Autoencoder, test_images: torch.Tensor, sigmas, count: int) -> np.ndarray:

@@ -5,8 +5,8 @@ to a reconstruction of the same shape, through a code z of `latent_dim` numbers:
 
     encode: image -> z        decode: z -> image        forward = decode(encode(.))
 
-Each model also knows its own training objective (`training_loss`), so a single
-training loop serves them all. The sections between `--8<--` markers are what
+Each model also names the terms of its own training objective (`loss_terms`), so a
+single training loop serves them all. The sections between `--8<--` markers are what
 Part 2 of the site includes, so the page always shows this exact code.
 """
 
@@ -14,6 +14,8 @@ Part 2 of the site includes, so the page always shows this exact code.
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .data import add_noise
 
 IMAGE_SIDE = 28
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE  # n = 784 inputs per image
@@ -40,12 +42,9 @@ class Autoencoder(nn.Module):
         return self.decode(self.encode(x))
 
     def loss_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        # The objective is the sum of these terms; the loop records each apart.
         # Mean squared error, averaged over pixels and over the batch.
         return {"reconstruction": F.mse_loss(self(x), x)}
-
-    def training_loss(self, x: torch.Tensor) -> torch.Tensor:
-        # The objective is the sum of the terms; the loop records each apart.
-        return sum(self.loss_terms(x).values())
 # --8<-- [end:base]
 
 
@@ -76,29 +75,17 @@ class VanillaAutoencoder(Autoencoder):
 # --8<-- [end:vanilla]
 
 
-# --8<-- [start:noise]
-def add_noise(
-    x: torch.Tensor, std: float, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """Corrupt images with Gaussian noise, then clip pixels back to [0, 1]."""
-    noise = torch.randn(
-        x.shape, generator=generator, dtype=x.dtype, device=x.device
-    )
-    return (x + std * noise).clamp(0.0, 1.0)
-# --8<-- [end:noise]
-
-
 # --8<-- [start:denoising]
 class DenoisingAutoencoder(VanillaAutoencoder):
     """The vanilla network, trained to undo noise; no noise at evaluation."""
 
-    def __init__(self, latent_dim: int, noise_std: float = 0.3):
+    def __init__(self, latent_dim: int, noise_sigma: float = 0.3):
         super().__init__(latent_dim)
-        self.noise_std = noise_std
+        self.noise_sigma = noise_sigma
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:
-            x = add_noise(x, self.noise_std)  # fresh noise on every pass
+            x = add_noise(x, self.noise_sigma)  # fresh noise on every pass
         return self.decode(self.encode(x))
 
     # loss_terms is inherited unchanged: F.mse_loss(self(x), x) compares the
@@ -176,16 +163,7 @@ class ConvAutoencoder(Autoencoder):
 # --8<-- [end:conv]
 
 
-# --8<-- [start:registry]
-VARIANTS: dict[str, type[Autoencoder]] = {
-    "vanilla": VanillaAutoencoder,
-    "denoising": DenoisingAutoencoder,
-    "sparse": SparseAutoencoder,
-    "topk": TopKAutoencoder,
-    "conv": ConvAutoencoder,
-}
-
-
+# --8<-- [start:parameters]
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-# --8<-- [end:registry]
+# --8<-- [end:parameters]

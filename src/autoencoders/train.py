@@ -1,8 +1,7 @@
-"""One training loop for all four variants, and the measurements taken after it."""
+"""One training loop for every variant, and the held-out measurements taken after it."""
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,17 +9,12 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from .data import MNIST, training_subset
+from .data import MNIST, noisy_test_images, training_subset
 from .experiments import RunConfig
-from .models import Autoencoder, add_noise, count_parameters
+from .models import Autoencoder, count_parameters
+from .numerics import reproducible
 
-# The noisy test inputs are the same for every run: their noise has its own fixed seed.
-TEST_NOISE_SEED = 2026
 EVAL_BATCH = 2_000
-# Every run trains on one thread: its numbers then do not depend on how many
-# cores the machine has (a parallel matrix product may add in another order),
-# and the build trains as many runs at once as there are cores instead.
-TRAINING_THREADS = 1
 # |z| below this fraction of the run's large activations (99th percentile of |z|) counts
 # as "near zero". Relative, because an L1 penalty can shrink the whole code's scale.
 NEAR_ZERO_RELATIVE = 0.05
@@ -33,23 +27,11 @@ class RunResult:
     config: RunConfig
     model: Autoencoder
     metrics: dict = field(default_factory=dict)
-
-
-def single_threaded(function):
-    """Run `function` on TRAINING_THREADS threads, then restore the caller's setting."""
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(TRAINING_THREADS)
-        try:
-            return function(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-    return wrapper
+    recording: dict | None = None  # what a recorder saw during training (name -> array), if one was given
 
 
 # --8<-- [start:train-loop]
-@single_threaded  # the same numbers on any number of cores
+@reproducible  # the same bits on any x86-64 CPU with AVX2, and any number of cores
 def train(
     config: RunConfig,
     data: MNIST,
@@ -60,7 +42,7 @@ def train(
     images = training_subset(data, config.train_size, config.seed)
     model = config.build_model()
     # fused=True: the same Adam update, in one kernel per step instead of many.
-    optimizer = torch.optim.Adam(
+    optimiser = torch.optim.Adam(
         model.parameters(), lr=config.learning_rate, fused=True
     )
     order = torch.Generator().manual_seed(config.seed)  # batch order
@@ -75,9 +57,9 @@ def train(
             batch = images[permutation[start:start + config.batch_size]]
             terms = model.loss_terms(batch)  # with noise, L1 term, ...
             loss = sum(terms.values())
-            optimizer.zero_grad(set_to_none=True)
+            optimiser.zero_grad(set_to_none=True)
             loss.backward()
-            optimizer.step()
+            optimiser.step()
             for name, value in terms.items():
                 totals[name] = totals.get(name, 0.0) + value.detach()
             batches += 1
@@ -111,8 +93,7 @@ def evaluate(model: Autoencoder, config: RunConfig, data: MNIST) -> dict:
     """Held-out measurements in eval mode: no training noise, no L1 term."""
     model.eval()
     clean = data.test_images[:config.test_size]
-    generator = torch.Generator().manual_seed(TEST_NOISE_SEED)
-    noisy = add_noise(clean, config.noise_std, generator)
+    noisy = noisy_test_images(clean, config.noise_sigma)
     codes, clean_error, noisy_error = [], 0.0, 0.0
     for start in range(0, len(clean), EVAL_BATCH):
         end = start + EVAL_BATCH

@@ -1,69 +1,22 @@
 """Results as data: results.json, the Markdown results table and the key numbers the site includes.
 
 Everything here is a pure function of the runs' metrics, so the same runs always give the same
-bytes. A few fields describe the build rather than the science (wall times, cache hits, the
-commit); they are recorded, but a file whose other content is unchanged is not rewritten
-because of them, so a rebuild leaves `git status` clean.
+bytes. A few fields describe the build rather than the science (wall times, the commit); they are
+recorded, but the build never rewrites a file for them alone, so a rebuild leaves `git status` clean.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
-from pathlib import Path
 
-from .experiments import CONFIGURATIONS, PUBLISHED_FINAL_LOSS, RunConfig
+from .experiments import CONFIGURATIONS, PUBLISHED_FINAL_LOSS, RunConfig, label
 
-SCHEMA = 1
-# Fields that describe one build, not the results; they never cause a rewrite on their own.
-VOLATILE_RUN_FIELDS = ("train_seconds", "cache_hit")
+SCHEMA = 2
+# Fields that describe one build, not the results: a file is never rewritten for them alone.
+VOLATILE_RUN_FIELDS = ("train_seconds",)
 VOLATILE_PROVENANCE_FIELDS = ("commit", "dirty", "date", "build_seconds")
-
-
-class OutputError(RuntimeError):
-    """An output file could not be written."""
-
-
-# ---------------------------------------------------------------- writing files safely
-
-def write_if_changed(path: Path, payload: bytes, same: Callable[[bytes, bytes], bool] | None = None) -> bool:
-    """Atomically replace `path` with `payload` unless it already holds equivalent content.
-
-    `same(old, new)` decides equivalence (default: equal bytes). Returns True when written.
-    """
-    path = Path(path)
-    try:
-        old = path.read_bytes()
-    except FileNotFoundError:
-        old = None
-    except OSError as error:
-        raise OutputError(f"cannot read {path}: {error.strerror}") from None
-    if old is not None and (old == payload or (same is not None and same(old, payload))):
-        return False
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)  # readers see the old file or the new one, never a part
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:  # Ctrl-C mid-write: leave no partial temporary file behind
-        tmp.unlink(missing_ok=True)
-        raise
-    return True
-
-
-def json_bytes(value) -> bytes:
-    return (json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def stable_view(results: dict) -> dict:
@@ -77,59 +30,16 @@ def stable_view(results: dict) -> dict:
     return view
 
 
-def same_results(old: bytes, new: bytes) -> bool:
-    """Equivalent results: the same science, and no better provenance to record.
-
-    A record made from uncommitted inputs is replaced once the same results come from a clean tree.
-    """
-    try:
-        old_doc, new_doc = json.loads(old), json.loads(new)
-        new = new_doc["provenance"]
-        upgrade = old_doc["provenance"].get("dirty") and not new.get("dirty") and new.get("commit") != "unknown"
-        return stable_view(old_doc) == stable_view(new_doc) and not upgrade
-    except (ValueError, KeyError, TypeError):
-        return False  # a damaged file is always replaced
-
-
-# ---------------------------------------------------------------- provenance
-
-# What the results are made from. The outputs themselves (docs/) do not make a build "dirty".
-BUILD_INPUTS = ("src", "figures", "build_figures.py", "pyproject.toml")
-
-
-def git_state(repo: Path) -> tuple[str, bool]:
-    """(the build commit, inputs differ from it) for the checkout at `repo`; ("unknown", False) outside git.
-
-    The build commit is the last commit that changed the build's inputs: the code and configuration the
-    results are computed from. Commits that only touch pages or generated outputs leave it unchanged, so
-    the results, the figures and the pages all name one commit.
-    """
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
-    try:
-        commit = git("log", "-1", "--format=%H", "--", *BUILD_INPUTS) or git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=normal", "--", *BUILD_INPUTS))
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown", False
-    return commit, dirty
-
-
-def utc_today() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d")
-
-
 # ---------------------------------------------------------------- results.json
 
-def run_record(config: RunConfig, key: str, metrics: dict, cache_hit: bool) -> dict:
-    return {
-        "run_id": config.run_id,
-        "key": key,
-        **config.as_dict(),
-        **{name: metrics[name] for name in
-           ("parameters", "final_loss", "final_terms", "train_mse", "test_mse", "test_mse_noisy", "history",
-            "latent", "train_seconds")},
-        "cache_hit": cache_hit,
-    }
+RECORDED_METRICS = ("parameters", "final_loss", "final_terms", "train_mse", "test_mse", "test_mse_noisy",
+                    "history", "latent", "train_seconds")
+
+
+def run_record(config: RunConfig, key: str, digest: str, metrics: dict) -> dict:
+    """One run in results.json: its configuration, its key and the digest of what it produced, its metrics."""
+    return {"run_id": config.run_id, "key": key, "digest": digest, **config.as_dict(),
+            **{name: metrics[name] for name in RECORDED_METRICS}}
 
 
 # What the summary averages over seeds, read from one run's record.
@@ -188,7 +98,8 @@ def pm(stats: dict, digits: int = 4) -> str:
 def table_markdown(results: dict) -> str:
     """The results table of Part 3: ours (mean ± std over seeds, lowest seed) beside the published loss."""
     summary = results["summary"]
-    first = min(results["provenance"]["seeds"])
+    seeds = sorted({seed for entry in summary.values() for seed in entry["seeds"]})
+    first = seeds[0]
     lines = [
         f"| Configuration | Final training loss, mean ± std | Seed {first} | Published | "
         "Test MSE, clean input | Test MSE, noisy input (σ = 0.3) |",
@@ -202,28 +113,19 @@ def table_markdown(results: dict) -> str:
             f"| {label(config)} | {pm(s['final_loss'])} | {fmt(s['final_loss']['first'])} | "
             f"{fmt(s['final_loss']['published'])} | {pm(s['test_mse'])} | {pm(s['test_mse_noisy'])} |"
         )
-    seeds = ", ".join(str(s) for s in results["provenance"]["seeds"])
     lines.append("")
-    lines.append(f"Seeds {seeds}; {results['runs'][0]['epochs']} epochs on {results['runs'][0]['train_size']:,} "
+    lines.append(f"Seeds {seed_list(seeds)}; {results['runs'][0]['epochs']} epochs on {results['runs'][0]['train_size']:,} "
                  f"training images; test metrics on {results['runs'][0]['test_size']:,} test images. "
                  "The sparse model's training loss includes its L1 term; test metrics never do.")
     return "\n".join(lines) + "\n"
 
 
-VARIANT_NAMES = {"vanilla": "Vanilla", "denoising": "Denoising", "sparse": "Sparse", "topk": "Top-k",
-                 "conv": "Convolutional"}
-
-
-def label(config: RunConfig) -> str:
-    """How the table, the figures and their captions name a configuration: "Vanilla, d = 32";
-    a setting that differs from the series' is named too: "Sparse, d = 32, λ = 1e-2", "Top-k, d = 32, k = 8"."""
-    name = f"{VARIANT_NAMES[config.variant]}, d = {config.latent_dim}"
-    weight = config.sparsity_weight
-    if config.variant == "sparse" and weight != RunConfig.sparsity_weight:
-        return f"{name}, λ = {weight:.0e}".replace("e-0", "e-")
-    if config.variant == "topk":
-        return f"{name}, k = {config.active_units}"
-    return name
+def seed_list(seeds: list[int]) -> str:
+    """"0–9" for a run of consecutive seeds, else "1, 3, 4"."""
+    seeds = sorted(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(map(str, seeds))
 
 
 def key_numbers(results: dict, figure_numbers: dict[str, str]) -> dict[str, str]:
@@ -243,9 +145,12 @@ def key_numbers(results: dict, figure_numbers: dict[str, str]) -> dict[str, str]
     numbers.update(claims(summary))
     numbers.update(figure_numbers)
     prov = results["provenance"]
-    numbers["seeds"] = ", ".join(str(s) for s in prov["seeds"])
+    numbers["seeds"] = seed_list(prov["seeds"])
     numbers["seeds.count"] = str(len(prov["seeds"]))
     numbers["seeds.first"] = str(min(prov["seeds"]))
+    for config in CONFIGURATIONS:  # the published table's seeds (the sweeps may have fewer)
+        if config.name in summary:
+            numbers[f"{config.name}.seeds.count"] = str(len(summary[config.name]["seeds"]))
     numbers["runs"] = str(len(results["runs"]))
     numbers["epochs"] = str(results["runs"][0]["epochs"])
     numbers["build.commit"] = prov["commit"][:10] + (" (with uncommitted changes)" if prov["dirty"] else "")
