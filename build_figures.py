@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 from autoencoders.pipeline.report import verify
 
                 lines, same = verify(options, args.verify, ConsoleProgress(quiet=args.quiet))
-                print("\n".join(lines) if lines else "no run on record to verify")
+                print("\n".join(lines))
             return EXIT_STALE if problems or not same else 0
         if args.explain or args.dry_run:  # both only read: code, the record and the cache's index
             from autoencoders.pipeline.report import dry_run

@@ -27,7 +27,9 @@ class Variant:
 
 VARIANTS: dict[str, Variant] = {
     "vanilla": Variant("VanillaAutoencoder", "Vanilla"),
-    "denoising": Variant("DenoisingAutoencoder", "Denoising", "noise_sigma", "σ"),
+    "denoising": Variant(
+        "DenoisingAutoencoder", "Denoising", "noise_sigma", "σ"
+    ),
     "sparse": Variant("SparseAutoencoder", "Sparse", "sparsity_weight", "λ"),
     "topk": Variant("TopKAutoencoder", "Top-k", "active_units", "k"),
     "conv": Variant("ConvAutoencoder", "Convolutional"),
@@ -49,7 +51,7 @@ class RunConfig:
     learning_rate: float = 1e-3  # Adam, default betas
     train_size: int = 5_000  # images drawn from the 60,000 training images
     test_size: int = 10_000  # evaluation: the first `test_size` test images
-    noise_sigma: float = 0.3  # σ of the denoiser's training noise and of every noisy test
+    noise_sigma: float = 0.3  # σ: the denoiser's noise; every noisy test
     sparsity_weight: float = 1e-3  # sparse: λ of the L1 penalty
     active_units: int = 8  # topk: k, the code units kept per image
 
@@ -61,7 +63,9 @@ class RunConfig:
         from . import models  # torch is loaded only when a model is built
 
         variant = VARIANTS[self.variant]
-        setting = () if variant.setting is None else (getattr(self, variant.setting),)
+        setting = () if variant.setting is None else (
+            getattr(self, variant.setting),
+        )
         return getattr(models, variant.model)(self.latent_dim, *setting)
 
     def as_dict(self) -> dict:

@@ -31,7 +31,7 @@ class RunResult:
 
 
 # --8<-- [start:train-loop]
-@reproducible  # the same bits on any x86-64 CPU with AVX2, and any number of cores
+@reproducible  # the same bits on any x86-64 CPU with AVX2, any number of cores
 def train(
     config: RunConfig,
     data: MNIST,

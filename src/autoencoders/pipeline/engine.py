@@ -375,6 +375,7 @@ def build(options: Options, progress: Progress | None = None) -> Report:
         config = failing[0].target.config
         raise BuildError(f"run {config.run_id} is not in the cache; build it first "
                          f"(without --only, or with --only {config.name})")
+    _writable(Path(options.out) / "results")  # before any work: an hour of training must not end in "cannot write"
     loaded = runs.Runs(first, options, progress, report)
     loaded.prepare()  # trains what must be trained, side by side, and stores it in the cache
     report.seconds["runs"] = time.perf_counter() - started
@@ -406,6 +407,17 @@ def build(options: Options, progress: Progress | None = None) -> Report:
     the_plan.source.save()
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+def _writable(folder: Path) -> None:
+    """Fail now, in one line, if `folder` cannot be written (read-only or not ours); creates nothing."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    probe = existing / f".write-probe-{time.time_ns()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise StoreError(f"cannot write {folder}: {error.strerror or error}") from None
 
 
 def _rejudge(step: Step, the_plan: Plan, known: dict[str, str], options: Options) -> Step:

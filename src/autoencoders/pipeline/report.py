@@ -87,6 +87,8 @@ def verify(options: Options, count: int, progress) -> tuple[list[str], bool]:
 
     the_plan = plan(options)
     sample = verify_sample(the_plan, count)
+    if not sample:
+        return ["no run on record to verify (results/build.json records none)"], False
     lines, same = [], True
     committed = {r["run_id"]: r for r in (read_json(Path(options.out) / "results" / "results.json") or {})
                  .get("runs", [])}
