@@ -33,6 +33,8 @@ class RunResult:
     config: RunConfig
     model: Autoencoder
     metrics: dict = field(default_factory=dict)
+    # What a recorder (replay.Recorder) passed as on_step saw during training, else None.
+    recording: dict | None = None
 
 
 def single_threaded(function):
@@ -54,8 +56,15 @@ def train(
     config: RunConfig,
     data: MNIST,
     on_epoch: Callable[[int, float], None] | None = None,
+    on_step: Callable[[int, Autoencoder, torch.Tensor | None], None] | None = None,
 ) -> RunResult:
-    """Train `config` from scratch; return the model, losses and metrics."""
+    """Train `config` from scratch; return the model, losses and metrics.
+
+    `on_step(step, model, loss)`, if given, is called once before the first step
+    (step 0, loss None) and after every optimiser step with the number of steps
+    taken and that step's batch loss. It may look at the model; it must not
+    change it, and must leave it in training mode (replay.Recorder does so).
+    """
     torch.manual_seed(config.seed)  # initial weights and the denoiser's noise
     images = training_subset(data, config.train_size, config.seed)
     model = config.build_model()
@@ -65,9 +74,11 @@ def train(
     )
     order = torch.Generator().manual_seed(config.seed)  # batch order
 
-    history = []
+    history, step = [], 0
     started = time.perf_counter()
     model.train()
+    if on_step is not None:
+        on_step(step, model, None)  # the starting point
     for epoch in range(config.epochs):
         permutation = torch.randperm(len(images), generator=order)
         totals, batches = {}, 0
@@ -78,6 +89,9 @@ def train(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            step += 1
+            if on_step is not None:
+                on_step(step, model, loss.detach())
             for name, value in terms.items():
                 totals[name] = totals.get(name, 0.0) + value.detach()
             batches += 1
@@ -101,7 +115,8 @@ def train(
         "train_mse": reconstruction_error(model, images),
         "train_seconds": train_seconds,
     }
-    return RunResult(config, model, metrics)
+    # A recorder keeps what it saw (the codes of a replay); the run carries it.
+    return RunResult(config, model, metrics, getattr(on_step, "recording", None))
 # --8<-- [end:train-loop]
 
 
