@@ -81,8 +81,8 @@ def render(ctx) -> Rendered:
                    color=text_colour(DIGIT_COLOURS[digit]),
                    bbox=dict(boxstyle="circle,pad=0.3", fc=DIGIT_COLOURS[digit], ec="black", lw=0.6))
 
-    histories = {r.config.seed: r.metrics["history"] for r in ctx.runs_matching("vanilla-d2-s*")}
-    files = replay.page_files(recording, ctx.data, histories, run.config)
+    metrics = {r.config.seed: r.metrics for r in ctx.runs_matching("vanilla-d2-s*")}
+    files = replay.page_files(recording, ctx.data, metrics, run.config)
     count, seed = len(labels), run.config.seed
     shown = ", ".join(f"{steps[k]:,}" for k in chosen)
     if flat:

@@ -127,15 +127,15 @@ def test_run_length_round_trips(pixels):
 def test_page_files_are_deterministic_and_hold_each_seeds_training_images(mnist):
     config = replace(replay.CONFIG, **SHORT)
     recording = replay.record(config, mnist).recording
-    histories = {0: [0.1, 0.05], 4: [0.2, 0.1]}
-    files = replay.page_files(recording, mnist, histories, config)
-    assert files == replay.page_files(recording, mnist, histories, config)
+    metrics = {0: {"history": [0.1, 0.05], "train_seconds": 1.0}, 4: {"history": [0.2, 0.1], "train_seconds": 2.5}}
+    files = replay.page_files(recording, mnist, metrics, config)
+    assert files == replay.page_files(recording, mnist, metrics, config)
     index = json.loads(files[f"{replay.DIRECTORY}/replay.json"])
     assert set(index["training"]["seeds"]) == {"0", "4"}
     for seed in (0, 4):
         entry = index["training"]["seeds"][str(seed)]
         blob = files[f"{replay.DIRECTORY}/{entry['file']}"]
-        assert entry["bytes"] == len(blob) and entry["history"] == histories[seed]
+        assert entry["bytes"] == len(blob) and entry["history"] == metrics[seed]["history"]
         pixels = replay.unrun_length(blob, config.train_size * 784).reshape(-1, 784)
         expected = mnist.train_images[training_indices(mnist, config.train_size, seed)].reshape(-1, 784)
         assert torch.equal(torch.from_numpy(pixels).float().div_(255), expected)  # as data.py scales them

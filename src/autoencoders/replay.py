@@ -244,24 +244,25 @@ def as_bytes(images: torch.Tensor) -> np.ndarray:
     return pixels
 
 
-def page_files(recording: dict, data: MNIST, histories: dict[int, list[float]],
+def page_files(recording: dict, data: MNIST, metrics: dict[int, dict],
                config: RunConfig = CONFIG) -> dict[str, bytes]:
     """Every file of the Play page's replay and training, by path under docs/.
 
-    `histories` maps each seed the page offers to that run's loss per epoch, which the page
-    shows beside the reader's own training. The seeds are the build's: for each, the training
-    images of that seed's run."""
+    `metrics` maps each seed the page offers (the build's) to its run's metrics: the page shows
+    the run's loss per epoch and training time beside the reader's own training, which uses
+    that seed's training images."""
     description, codes = pack_replay(recording)
     live = min(LIVE_PER_DIGIT * 10, description["count"])
     sample = run_length(as_bytes(data.test_images[recording["indices"][:live]]))
     files = {"replay.bin": codes, "sample.bin": sample}
     seeds = {}
-    for seed, history in sorted(histories.items()):
+    for seed, run in sorted(metrics.items()):
         images = data.train_images[training_indices(data, config.train_size, seed)]
         name = f"train-s{seed}.bin"
         files[name] = run_length(as_bytes(images))
         seeds[str(seed)] = {"file": name, "bytes": len(files[name]), "run": replace(config, seed=seed).run_id,
-                            "history": [_short(v) for v in history]}
+                            "history": [_short(v) for v in run["history"]],
+                            "seconds": round(run["train_seconds"], 1)}
     training = {"architecture": "fully_connected", "latent_dim": config.latent_dim,
                 "batch_size": config.batch_size, "epochs": config.epochs, "learning_rate": config.learning_rate,
                 "train_size": config.train_size, "seeds": seeds,
