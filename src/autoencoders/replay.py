@@ -249,8 +249,8 @@ def page_files(recording: dict, data: MNIST, metrics: dict[int, dict],
     """Every file of the Play page's replay and training, by path under docs/.
 
     `metrics` maps each seed the page offers (the build's) to its run's metrics: the page shows
-    the run's loss per epoch and training time beside the reader's own training, which uses
-    that seed's training images."""
+    the run's loss per epoch beside the reader's own training, which uses that seed's training
+    images. (Not its training time: the files must not depend on how fast the machine was.)"""
     description, codes = pack_replay(recording)
     live = min(LIVE_PER_DIGIT * 10, description["count"])
     sample = run_length(as_bytes(data.test_images[recording["indices"][:live]]))
@@ -261,8 +261,7 @@ def page_files(recording: dict, data: MNIST, metrics: dict[int, dict],
         name = f"train-s{seed}.bin"
         files[name] = run_length(as_bytes(images))
         seeds[str(seed)] = {"file": name, "bytes": len(files[name]), "run": replace(config, seed=seed).run_id,
-                            "history": [_short(v) for v in run["history"]],
-                            "seconds": round(run["train_seconds"], 1)}
+                            "history": [_short(v) for v in run["history"]]}
     training = {"architecture": "fully_connected", "latent_dim": config.latent_dim,
                 "batch_size": config.batch_size, "epochs": config.epochs, "learning_rate": config.learning_rate,
                 "train_size": config.train_size, "seeds": seeds,

@@ -460,8 +460,7 @@ async function trainWidget(root, idx) {
         + `${Math.min(training.epochs, message.epoch + 1)} of ${training.epochs}; batch loss ${fixed(message.loss)}. ${compare}`;
       if (message.stepsPerSecond) {
         status.textContent = `Your browser: ${message.stepsPerSecond.toFixed(1)} steps a second`
-          + (message.firstEpochSeconds ? `; the first epoch took ${message.firstEpochSeconds.toFixed(1)} s` : "")
-          + `. The build's PyTorch, on one core, took ${e.seconds} s for all ${training.epochs} epochs.`;
+          + (message.firstEpochSeconds ? `; the first epoch took ${message.firstEpochSeconds.toFixed(1)} s.` : ".");
       }
       drawLosses(chart, e.history, message.epochLosses, message.running, training.epochs);
       if (message.codes) {
