@@ -51,19 +51,23 @@ def single_threaded(function):
 
 
 # --8<-- [start:train-loop]
+# on_step(steps taken, model, that step's batch loss): a look from outside.
+StepHook = Callable[[int, Autoencoder, torch.Tensor | None], None]
+
+
 @single_threaded  # the same numbers on any number of cores
 def train(
     config: RunConfig,
     data: MNIST,
     on_epoch: Callable[[int, float], None] | None = None,
-    on_step: Callable[[int, Autoencoder, torch.Tensor | None], None] | None = None,
+    on_step: StepHook | None = None,
 ) -> RunResult:
     """Train `config` from scratch; return the model, losses and metrics.
 
-    `on_step(step, model, loss)`, if given, is called once before the first step
-    (step 0, loss None) and after every optimiser step with the number of steps
-    taken and that step's batch loss. It may look at the model; it must not
-    change it, and must leave it in training mode (replay.Recorder does so).
+    `on_step(step, model, loss)`, if given, is called once before the first
+    step (step 0, loss None) and after every optimiser step with the number of
+    steps taken and that step's batch loss. It may look at the model; it must
+    not change it, and must leave it in training mode (replay.Recorder does).
     """
     torch.manual_seed(config.seed)  # initial weights and the denoiser's noise
     images = training_subset(data, config.train_size, config.seed)
@@ -116,7 +120,8 @@ def train(
         "train_seconds": train_seconds,
     }
     # A recorder keeps what it saw (the codes of a replay); the run carries it.
-    return RunResult(config, model, metrics, getattr(on_step, "recording", None))
+    recording = getattr(on_step, "recording", None)
+    return RunResult(config, model, metrics, recording)
 # --8<-- [end:train-loop]
 
 
