@@ -84,6 +84,8 @@ def render(ctx) -> Rendered:
     metrics = {r.config.seed: r.metrics for r in ctx.runs_matching("vanilla-d2-s*")}
     files = replay.page_files(recording, ctx.data, metrics, run.config)
     count, seed = len(labels), run.config.seed
+    each = np.bincount(labels, minlength=10)
+    per_digit = f"{each[0]} per digit" if (each == each[0]).all() else f"{each.min()} to {each.max()} per digit"
     shown = ", ".join(f"{steps[k]:,}" for k in chosen)
     if flat:
         phases = (f"From step {steps[flat[0]]:,} to {steps[flat[-1]]:,} the codes lie close to a line (spread across "
@@ -96,9 +98,9 @@ def render(ctx) -> Rendered:
            f"steps {shown}. Each panel has its own axes, since the codes' range grows as the model trains, and "
            f"gives the sample's reconstruction error at that moment, from {losses[chosen[0]]:.4f} at the start to "
            f"{losses[chosen[-1]]:.4f} at the end. {phases} A key below maps the ten colours to digits.")
-    caption = (f"Vanilla d = 2 (seed {seed}) as it trains: the codes of {count:,} test images ({count // 10} per "
-               f"digit) at {len(chosen)} of {len(steps)} recorded moments, each on its own axes; MSE: their "
-               f"reconstruction error then. {phases} The Play page animates them all.")
+    caption = (f"Vanilla d = 2 (seed {seed}) as it trains: the codes of {count:,} test images ({per_digit}) at "
+               f"{len(chosen)} of {len(steps)} recorded moments, each on its own axes; MSE: their reconstruction "
+               f"error then. {phases} The Play page animates them all.")
     numbers = {
         "fig.training_replay.seed": str(seed),
         "fig.training_replay.sample": f"{count:,}",

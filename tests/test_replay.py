@@ -130,7 +130,8 @@ def test_page_files_are_deterministic_and_hold_each_seeds_training_images(mnist)
     metrics = {0: {"history": [0.1, 0.05], "train_seconds": 1.0}, 4: {"history": [0.2, 0.1], "train_seconds": 2.5}}
     slower = {seed: {**m, "train_seconds": 10 * m["train_seconds"]} for seed, m in metrics.items()}
     files = replay.page_files(recording, mnist, metrics, config)
-    assert files == replay.page_files(recording, mnist, metrics, config) == replay.page_files(recording, mnist, slower, config)
+    assert files == replay.page_files(recording, mnist, metrics, config)
+    assert files == replay.page_files(recording, mnist, slower, config)  # whatever the machine's speed
     index = json.loads(files[f"{replay.DIRECTORY}/replay.json"])
     assert set(index["training"]["seeds"]) == {"0", "4"}
     for seed in (0, 4):

@@ -89,7 +89,8 @@ def test_generator_batch_order_and_initial_weights_are_pytorchs(page):
     # The batch order of every epoch: randperm draws from the generator epoch after epoch.
     for seed in (0, 1, 2, 2026):
         got = js(page, """const g = new T.TorchGenerator(argument.seed);
-                          return [0, 1, 2].map(() => Array.from(T.randperm(argument.n, g)));""", {"seed": seed, "n": 5_000})
+                          return [0, 1, 2].map(() => Array.from(T.randperm(argument.n, g)));""",
+                 {"seed": seed, "n": 5_000})
         generator = torch.Generator().manual_seed(seed)
         assert got == [torch.randperm(5_000, generator=generator).tolist() for _ in range(3)], seed
     # And the 5,000 of 60,000 images a run draws (data.training_indices).
@@ -130,7 +131,8 @@ def test_loss_and_every_gradient_equal_pytorchs(page, mnist):
                   "batch": batch.tolist()})
         errors = {"loss": abs(got["loss"] - loss.item()) / loss.item()}
         for k, (mine, p) in enumerate(zip(got["grads"], model.parameters())):
-            errors[f"layer {k // 2} {'weight' if k % 2 == 0 else 'bias'}"] = relative(unb64(mine), p.grad.numpy().reshape(-1))
+            name_k = f"layer {k // 2} {'weight' if k % 2 == 0 else 'bias'}"
+            errors[name_k] = relative(unb64(mine), p.grad.numpy().reshape(-1))
         report[name] = errors
         assert max(errors.values()) <= 1e-5, (name, errors)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -176,15 +178,14 @@ def test_fifty_adam_steps_equal_pytorchs(page, mnist):
     l2 = [relative(a, b, 2) for a, b in zip(mine, fused)]
     # PyTorch against itself: its other Adam (foreach) against the fused one, for scale.
     foreach, _ = pytorch_steps(mnist, STEPS, foreach=True)
-    report = {
-        "steps": STEPS, "loss, largest relative difference over the steps": loss_error,
-        "parameters vs fused Adam, per tensor": {"L2 relative": l2, "max-element relative": [
-            relative(a, b) for a, b in zip(mine, fused)]},
-        "parameters vs foreach Adam, per tensor": {"L2 relative": [relative(a, b, 2) for a, b in zip(mine, foreach)],
-                                                   "max-element relative": [relative(a, b) for a, b in zip(mine, foreach)]},
-        "PyTorch foreach vs fused, per tensor": {"L2 relative": [relative(a, b, 2) for a, b in zip(foreach, fused)],
-                                                 "max-element relative": [relative(a, b) for a, b in zip(foreach, fused)]},
-    }
+    def compare(ours, theirs):
+        return {"L2 relative": [relative(a, b, 2) for a, b in zip(ours, theirs)],
+                "max-element relative": [relative(a, b) for a, b in zip(ours, theirs)]}
+
+    report = {"steps": STEPS, "loss, largest relative difference over the steps": loss_error,
+              "parameters vs fused Adam, per tensor": compare(mine, fused),
+              "parameters vs foreach Adam, per tensor": compare(mine, foreach),
+              "PyTorch foreach vs fused, per tensor": compare(foreach, fused)}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "trainer-adam.json").write_text(json.dumps(report, indent=1) + "\n")
     assert loss_error <= 1e-4, loss_error
@@ -233,11 +234,16 @@ def open_play(browser, base_url, site):  # noqa: F811
     assert not problems, "\n".join(problems)
 
 
+def until(page, name: str, condition: str, timeout: float = TIMEOUT_MS) -> None:
+    """Wait until `condition` (JavaScript, about the widget's root node) holds."""
+    page.wait_for_function(f"""() => document.querySelector('.ae-watch[data-watch="{name}"]').{condition}""",
+                           timeout=timeout)
+
+
 def reach(page, name: str):
     root = page.locator(f'.ae-watch[data-watch="{name}"]')
     root.evaluate("(node) => node.scrollIntoView({block: 'start'})")
-    page.wait_for_function(f"""() => document.querySelector('.ae-watch[data-watch="{name}"]')
-                               .dataset.mounted === 'ready'""", timeout=TIMEOUT_MS)
+    until(page, name, "dataset.mounted === 'ready'")
     return root
 
 
@@ -249,9 +255,10 @@ def test_the_replay_loads_when_reached_and_steps_through_the_recorded_moments(op
     page = open_play()
     page.wait_for_load_state("networkidle")
     assert page.fetched() == {}, "the section loaded before the reader reached it"
-    assert page.locator(".ae-watch img").evaluate_all("(images) => images.every((i) => i.getAttribute('src').startsWith('data:'))")
+    deferred = "(images) => images.every((i) => i.getAttribute('src').startsWith('data:'))"
+    assert page.locator(".ae-watch img").evaluate_all(deferred)
     root = reach(page, "replay")
-    page.wait_for_function("() => document.querySelector('.ae-watch[data-watch=\"replay\"]').dataset.frame === '0'")
+    until(page, "replay", "dataset.frame === '0'")
     fetched = page.fetched()
     assert set(fetched) == {"replay.js", "replay.css", "replay.json", "replay.bin"}, fetched
     assert fetched["replay.bin"] <= 300_000
@@ -271,7 +278,7 @@ def test_the_replay_loads_when_reached_and_steps_through_the_recorded_moments(op
     root.locator(".ae-watch-scrubber").fill("10")
     assert state(root)["frame"] == 10
     root.get_by_role("button", name="Play").click()
-    page.wait_for_function("() => document.querySelector('.ae-watch[data-watch=\"replay\"]').aeState.frame >= 12")
+    until(page, "replay", "aeState.frame >= 12")
     root.get_by_role("button", name="Pause").click()
     assert not state(root)["playing"]
 
@@ -285,7 +292,7 @@ def test_the_replay_draws_what_was_recorded(open_play):
     count = description["count"]
     for k in (0, 20, len(description["frames"]) - 1):
         root.locator(".ae-watch-scrubber").fill(str(k))
-        page.wait_for_function(f"() => document.querySelector('.ae-watch[data-watch=\"replay\"]').dataset.frame === '{k}'")
+        until(page, "replay", f"dataset.frame === '{k}'")
         shown = np.array(root.evaluate("(node) => Array.from(node.aeCodes())")).reshape(count, 2)
         frame = description["frames"][k]
         expected = replay.unpack_codes(frame, blob, description["codes"] + k * description["frame_bytes"], count, 2)
@@ -299,8 +306,7 @@ def test_training_in_the_browser_follows_pytorch_and_the_times_are_reported(open
     assert not any(name.startswith("train") or name == "sample.bin" for name in page.fetched())
     started = page.evaluate("() => performance.now()")
     root.get_by_role("button", name="Train").click()
-    page.wait_for_function("() => document.querySelector('.ae-watch[data-watch=\"train\"]').aeState.epochLosses.length >= 1",
-                           timeout=180_000)
+    until(page, "train", "aeState.epochLosses.length >= 1", 180_000)
     root.get_by_role("button", name="Pause").click()
     stopped = page.evaluate("() => performance.now()")
     trained = state(root)
@@ -343,17 +349,16 @@ def test_the_first_frame_on_a_slow_connection_is_reported(open_play):
     client = page.context.new_cdp_session(page)
     client.send("Network.enable")
     client.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    client.send("Network.emulateNetworkConditions", {"offline": False, "latency": 150,
-                                                     "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8})
+    client.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8})
     reached = page.evaluate("""() => { const node = document.querySelector('.ae-watch[data-watch="replay"]');
                                       node.scrollIntoView({block: 'start'}); return performance.now(); }""")
-    page.wait_for_function("() => document.querySelector('.ae-watch[data-watch=\"replay\"]').dataset.frame === '0'",
-                           timeout=60_000)
+    until(page, "replay", "dataset.frame === '0'", 60_000)
     first = page.evaluate("() => document.querySelector('.ae-watch[data-watch=\"replay\"]').aeState.firstFrameAt")
-    page.wait_for_function("() => document.querySelector('.ae-watch[data-watch=\"replay\"]').aeState.loaded === "
-                           f"{len(INDEX['replay']['frames'])}", timeout=60_000)
+    until(page, "replay", f"aeState.loaded === {len(INDEX['replay']['frames'])}", 60_000)
     everything = page.evaluate("() => performance.now()")
-    report = {"connection": "1.6 Mbit/s down, 150 ms latency, no cache", "reached_to_first_frame_ms": round(first - reached),
+    report = {"connection": "1.6 Mbit/s down, 150 ms latency, no cache",
+              "reached_to_first_frame_ms": round(first - reached),
               "reached_to_every_moment_ms": round(everything - reached)}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "trainer-first-frame.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -380,8 +385,7 @@ def test_screenshots_light_and_dark_desktop_and_phone(open_play):
             replay_root.locator(".ae-watch-scrubber").fill("24")
             train_root = reach(page, "train")
             train_root.get_by_role("button", name="Train").click()
-            page.wait_for_function("() => document.querySelector('.ae-watch[data-watch=\"train\"]').aeState.step >= 60",
-                                   timeout=180_000)
+            until(page, "train", "aeState.step >= 60", 180_000)
             train_root.get_by_role("button", name="Pause").click()
             page.wait_for_timeout(400)
             assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]

@@ -58,7 +58,9 @@ class Recording {
         this.decode(data, this.frames.length);
       }
     }
-    if (this.frames.length < frames.length) throw new Error(`replay: replay.bin ended after ${received} of ${bytes} bytes`);
+    if (this.frames.length < frames.length) {
+      throw new Error(`replay: replay.bin ended after ${received} of ${bytes} bytes`);
+    }
   }
 
   decode(data, k) {
@@ -93,9 +95,12 @@ function element(tag, attributes = {}, children = []) {
   return node;
 }
 
-const button = (text, attributes = {}) => element("button", { type: "button", class: "ae-button", ...attributes, text });
+const button = (text, attributes = {}) =>
+  element("button", { type: "button", class: "ae-button", ...attributes, text });
 const fixed = (value, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
 const thousands = (value) => value.toLocaleString("en");
+const perDigit = (counts) => (Math.min(...counts) === Math.max(...counts) ? `${counts[0]} per digit`
+  : `${Math.min(...counts)} to ${Math.max(...counts)} per digit`);
 
 // A window on codes like replay.view: the middle 99% of each axis, 15% wider, square.
 function viewOf(codes, dims = 2) {
@@ -185,7 +190,8 @@ class Scatter {
     for (let digit = 0; digit < this.colours.length; digit++) {
       context.fillStyle = this.colours[digit];
       for (let i = 0; i < count; i++) {
-        if (labels[i] === digit) context.fillRect(x(codes[2 * i]) - size / 2, y(codes[2 * i + 1]) - size / 2, size, size);
+        if (labels[i] !== digit) continue;
+        context.fillRect(x(codes[2 * i]) - size / 2, y(codes[2 * i + 1]) - size / 2, size, size);
       }
     }
     context.restore();
@@ -291,7 +297,8 @@ async function replayWidget(root, idx) {
       element("br"),
       `Reconstruction error (MSE) of these images: ${fixed(m.test_loss)}`,
       element("br"),
-      `Training loss, mean of the batches since the previous moment: ${m.train_loss === null ? "none yet" : fixed(m.train_loss)}`,
+      "Training loss, mean of the batches since the previous moment: "
+        + (m.train_loss === null ? "none yet" : fixed(m.train_loss)),
     );
     const codes = await data.frame(k);
     if (state.frame !== k) return; // the reader moved on meanwhile
@@ -340,7 +347,7 @@ async function replayWidget(root, idx) {
 
   const run = idx.training.seeds[String(Object.keys(idx.training.seeds).sort((a, b) => a - b)[0])];
   figure(root, "Replay",
-    `The codes of ${thousands(description.count)} test images (${thousands(description.count / 10)} per digit), coloured by `
+    `The codes of ${thousands(description.count)} test images (${perDigit(description.per_digit)}), coloured by `
     + `digit as in figure 1, at each of the ${moments.length} moments recorded while the build trained ${run.run}: `
     + "every step at first, then further apart, then once per epoch. The axes follow the codes' range.",
     element("div", { class: "ae-watch-row" }, [
@@ -404,7 +411,8 @@ async function trainWidget(root, idx) {
   const data = recording();
   const labels = (await data.labels).subarray(0, training.sample.count); // the sample's first images
   const canvas = element("canvas", { class: "ae-watch-map", role: "img",
-    "aria-label": `The codes of ${thousands(training.sample.count)} test images under the model training in your browser` });
+    "aria-label": `The codes of ${thousands(training.sample.count)} test images under the model training in your browser`,
+  });
   const scatter = new Scatter(canvas, idx.colours), motion = new Motion(scatter, labels);
   const chart = element("canvas", { class: "ae-watch-chart", role: "img",
     "aria-label": "Loss per epoch: the build's run as a grey line, your browser's as dots" });
@@ -435,7 +443,8 @@ async function trainWidget(root, idx) {
   const setStatus = (value) => {
     state.status = value;
     root.dataset.training = value;
-    go.textContent = { idle: "Train", loading: "Pause", training: "Pause", paused: "Resume", done: "Train again", failed: "Train" }[value];
+    go.textContent = { idle: "Train", loading: "Pause", training: "Pause", paused: "Resume", done: "Train again",
+      failed: "Train" }[value];
     reset.toggleAttribute("disabled", value === "idle");
     seed.toggleAttribute("disabled", value === "loading" || value === "training");
   };
@@ -452,12 +461,15 @@ async function trainWidget(root, idx) {
       status.textContent = `Downloading: ${megabytes(message.received)} of ${megabytes(message.total)}…`;
     } else if (message.type === "step") {
       if (state.status === "loading") setStatus("training");
-      Object.assign(state, { step: message.step, epoch: message.epoch, loss: message.loss, epochLosses: message.epochLosses,
-        stepsPerSecond: message.stepsPerSecond, firstEpochSeconds: message.firstEpochSeconds, elapsedSeconds: message.elapsedSeconds });
+      for (const key of ["step", "epoch", "loss", "epochLosses", "stepsPerSecond", "firstEpochSeconds", "elapsedSeconds"]) {
+        state[key] = message[key];
+      }
       const e = entry(), k = message.epochLosses.length;
-      const compare = k ? `Epoch ${k}: loss ${fixed(message.epochLosses[k - 1], 5)} here, ${fixed(e.history[k - 1], 5)} in the build's run.` : "";
+      const compare = k ? `Epoch ${k}: loss ${fixed(message.epochLosses[k - 1], 5)} here, `
+        + `${fixed(e.history[k - 1], 5)} in the build's run.` : "";
       readout.textContent = `Step ${thousands(message.step)} of ${thousands(message.totalSteps)}, epoch `
-        + `${Math.min(training.epochs, message.epoch + 1)} of ${training.epochs}; batch loss ${fixed(message.loss)}. ${compare}`;
+        + `${Math.min(training.epochs, message.epoch + 1)} of ${training.epochs}; batch loss ${fixed(message.loss)}. `
+        + compare;
       if (message.stepsPerSecond) {
         status.textContent = `Your browser: ${message.stepsPerSecond.toFixed(1)} steps a second`
           + (message.firstEpochSeconds ? `; the first epoch took ${message.firstEpochSeconds.toFixed(1)} s.` : ".");
@@ -491,17 +503,24 @@ async function trainWidget(root, idx) {
       type: "start", seed: state.seed, epochs: training.epochs, batchSize: training.batch_size,
       learningRate: training.learning_rate,
       images: { url: new URL(e.file, FILES).href, bytes: e.bytes, count: training.train_size },
-      sample: { url: new URL(training.sample.file, FILES).href, bytes: training.sample.bytes, count: training.sample.count },
+      sample: { url: new URL(training.sample.file, FILES).href, bytes: training.sample.bytes,
+        count: training.sample.count },
     });
   };
   go.addEventListener("click", () => {
     if (state.status === "idle" || state.status === "done" || state.status === "failed") start();
-    else if (state.status === "training" || state.status === "loading") { worker?.postMessage({ type: "pause" }); setStatus("paused"); }
-    else if (state.status === "paused") { worker?.postMessage({ type: "resume" }); setStatus("training"); }
+    else if (state.status === "training" || state.status === "loading") {
+      worker?.postMessage({ type: "pause" });
+      setStatus("paused");
+    } else if (state.status === "paused") {
+      worker?.postMessage({ type: "resume" });
+      setStatus("training");
+    }
   });
   const clear = () => {
     stopWorker();
-    Object.assign(state, { step: 0, epochLosses: [], snapshots: 0, snapshotTimes: [], codes: null, longestUpdateMs: 0 });
+    Object.assign(state, { step: 0, epochLosses: [], snapshots: 0, snapshotTimes: [], codes: null,
+      longestUpdateMs: 0 });
     setStatus("idle");
     idle();
   };

@@ -17,7 +17,8 @@ let paused = false, running = false;
 let trainingMs = 0, elapsedMs = 0, firstEpochMs = null, lastSnapshot = 0, encodeMs = 0;
 
 self.onmessage = ({ data }) => {
-  if (data.type === "start") start(data).catch((error) => self.postMessage({ type: "error", message: String(error.message || error) }));
+  const fail = (error) => self.postMessage({ type: "error", message: String(error.message || error) });
+  if (data.type === "start") start(data).catch(fail);
   else if (data.type === "pause") paused = true;
   else if (data.type === "resume") { paused = false; run(); }
 };

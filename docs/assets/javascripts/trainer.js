@@ -23,7 +23,9 @@ const f32 = Math.fround;
 // mt19937, the generator behind torch.manual_seed and torch.Generator().manual_seed on the CPU.
 export class TorchGenerator {
   constructor(seed) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed: expected 0 to 2^32 - 1, got ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new RangeError(`trainer: a seed from 0 to 2^32 - 1, not ${seed}`);
+    }
     this.state = new Uint32Array(624);
     this.state[0] = seed >>> 0;
     for (let i = 1; i < 624; i++) {
@@ -113,7 +115,8 @@ export function matmulT(A, B, C, M, N, K, bias = null) {
         c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
         c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
       }
-      const d0 = bias ? bias[n] : 0, d1 = bias ? bias[n + 1] : 0, d2 = bias ? bias[n + 2] : 0, d3 = bias ? bias[n + 3] : 0;
+      const d0 = bias ? bias[n] : 0, d1 = bias ? bias[n + 1] : 0;
+      const d2 = bias ? bias[n + 2] : 0, d3 = bias ? bias[n + 3] : 0;
       let o = m * N + n;
       C[o] = c00 + d0; C[o + 1] = c01 + d1; C[o + 2] = c02 + d2; C[o + 3] = c03 + d3; o += N;
       C[o] = c10 + d0; C[o + 1] = c11 + d1; C[o + 2] = c12 + d2; C[o + 3] = c13 + d3; o += N;
@@ -331,7 +334,8 @@ export class Trainer {
   step() {
     const within = this.steps % this.stepsPerEpoch;
     if (within === 0) this.permutation = randperm(this.count, this.order);
-    const batch = this.permutation.subarray(within * this.batchSize, Math.min(this.count, (within + 1) * this.batchSize));
+    const start = within * this.batchSize;
+    const batch = this.permutation.subarray(start, Math.min(this.count, start + this.batchSize));
     const loss = this.net.lossAndGradients(this.images, batch);
     this.optimizer.step(this.net.layers, this.net.grads);
     this.steps += 1;
