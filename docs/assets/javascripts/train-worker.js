@@ -9,7 +9,9 @@
 
 import { PIXELS, Trainer, toFloat, unrunLength } from "./trainer.js";
 
-const SNAPSHOT_MS = 1000; // the page's map is redrawn at least this often
+// The page's map is redrawn at least once a second: new codes are due this long after the last ones,
+// leaving room for the time a message takes to arrive.
+const SNAPSHOT_MS = 900;
 
 let trainer = null, sample = null, sampleCount = 0, totalSteps = 0;
 let paused = false, running = false;
