@@ -21,7 +21,7 @@ import torch
 from autoencoders import replay
 from autoencoders.data import training_indices, training_subset
 from autoencoders.models import VanillaAutoencoder
-from site_helpers import REPO, SCREENSHOTS
+from site_helpers import REPO, RESTICK, SCREENSHOTS, UNSTICK
 from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch, base_url, browser, build, site  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -395,6 +395,7 @@ def test_screenshots_light_and_dark_desktop_and_phone(open_play):
             train_root.get_by_role("button", name="Pause").click()
             page.wait_for_timeout(400)
             assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+            page.evaluate(UNSTICK)  # the header would be drawn over the widgets
             for name, root in (("replay", replay_root), ("train", train_root)):
-                root.evaluate("(node) => node.scrollIntoView({block: 'end'})")  # clear of the sticky header
                 root.screenshot(path=str(SCREENSHOTS / f"play-watch-{name}-{scheme}-{width}.png"))
+            page.evaluate(RESTICK)
