@@ -20,6 +20,7 @@ page's files and figure 12 (figures/training_replay.py) under DIR, as the build 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import sys
@@ -141,6 +142,18 @@ class Recorder:
             "test_loss": list(self._test_loss),
             "codes": torch.stack(self._codes) if self._codes else torch.empty(0),  # (moments, images, d)
         }
+
+
+def to_bytes(recording: dict) -> bytes:
+    """A recording as a file's bytes, for a run's cache entry (torch.save of plain data and tensors)."""
+    buffer = io.BytesIO()
+    torch.save(recording, buffer)
+    return buffer.getvalue()
+
+
+def from_bytes(blob: bytes) -> dict:
+    """The recording `to_bytes` wrote; loaded with weights_only=True, so it can run no code."""
+    return torch.load(io.BytesIO(blob), weights_only=True)
 
 
 def record(config: RunConfig, data: MNIST):
