@@ -79,14 +79,14 @@ def test_storing_twice_keeps_the_first_complete_entry(stored):
 
 
 def test_a_recording_travels_with_its_run_and_enters_its_digest(tmp_path, mnist):
-    import numpy as np
+    import torch
 
     cache = RunCache(tmp_path)
     result = train(TINY, mnist)
-    result.recording = {"codes": np.arange(6, dtype=np.int16).reshape(3, 2), "loss": np.array([0.5, 0.25])}
+    result.recording = {"codes": torch.arange(6, dtype=torch.int16).reshape(3, 2), "loss": [None, 0.25], "steps": [0, 1]}
     record = cache.store(result, KEY)
     loaded, damage = cache.load(TINY, KEY)
-    assert damage is None and sorted(loaded.recording) == ["codes", "loss"]
+    assert damage is None and sorted(loaded.recording) == ["codes", "loss", "steps"]
     assert (loaded.recording["codes"] == result.recording["codes"]).all()
     plain = run_digest(weights_digest(result.model.state_dict()), result.metrics)
     assert record["digest"] != plain

@@ -124,6 +124,10 @@ PUBLISHED_SEEDS: tuple[int, ...] = tuple(range(10))
 SEEDS: tuple[int, ...] = tuple(range(5))
 # --8<-- [end:seeds]
 
+# The configuration whose training the Play page replays: the build records it at its lowest seed
+# (replay.Recorder), and that run's key covers the recorder.
+RECORDED = "vanilla-d2"
+
 # The models the figures and the probes of the codes put side by side, in the order they are shown;
 # their colours follow this order too (figures/_style.py).
 COMPARED: tuple[RunConfig, ...] = CONFIGURATIONS + (TOPK,)

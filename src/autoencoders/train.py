@@ -27,17 +27,29 @@ class RunResult:
     config: RunConfig
     model: Autoencoder
     metrics: dict = field(default_factory=dict)
-    recording: dict | None = None  # what a recorder saw during training (name -> array), if one was given
+    # What a recorder (replay.Recorder) passed as on_step saw during training, else None.
+    recording: dict | None = None
 
 
 # --8<-- [start:train-loop]
+# on_step(steps taken, model, that step's batch loss): a look from outside.
+StepHook = Callable[[int, Autoencoder, torch.Tensor | None], None]
+
+
 @reproducible  # the same bits on any x86-64 CPU with AVX2, any number of cores
 def train(
     config: RunConfig,
     data: MNIST,
     on_epoch: Callable[[int, float], None] | None = None,
+    on_step: StepHook | None = None,
 ) -> RunResult:
-    """Train `config` from scratch; return the model, losses and metrics."""
+    """Train `config` from scratch; return the model, losses and metrics.
+
+    `on_step(step, model, loss)`, if given, is called once before the first
+    step (step 0, loss None) and after every optimiser step with the number of
+    steps taken and that step's batch loss. It may look at the model; it must
+    not change it, and must leave it in training mode (replay.Recorder does).
+    """
     torch.manual_seed(config.seed)  # initial weights and the denoiser's noise
     images = training_subset(data, config.train_size, config.seed)
     model = config.build_model()
@@ -47,9 +59,11 @@ def train(
     )
     order = torch.Generator().manual_seed(config.seed)  # batch order
 
-    history = []
+    history, step = [], 0
     started = time.perf_counter()
     model.train()
+    if on_step is not None:
+        on_step(step, model, None)  # the starting point
     for epoch in range(config.epochs):
         permutation = torch.randperm(len(images), generator=order)
         totals, batches = {}, 0
@@ -60,6 +74,9 @@ def train(
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
+            step += 1
+            if on_step is not None:
+                on_step(step, model, loss.detach())
             for name, value in terms.items():
                 totals[name] = totals.get(name, 0.0) + value.detach()
             batches += 1
@@ -83,7 +100,9 @@ def train(
         "train_mse": reconstruction_error(model, images),
         "train_seconds": train_seconds,
     }
-    return RunResult(config, model, metrics)
+    # A recorder keeps what it saw (the codes of a replay); the run carries it.
+    recording = getattr(on_step, "recording", None)
+    return RunResult(config, model, metrics, recording)
 # --8<-- [end:train-loop]
 
 

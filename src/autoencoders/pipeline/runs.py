@@ -85,14 +85,14 @@ class Runs:
             for step in steps:
                 tick = time.perf_counter()
                 record = _train_and_store(step.target.config, self.data(), self.cache, step.key,
-                                          self.progress.training(step.target.config))
+                                          self.progress.training(step.target.config), _recorded(step))
                 self._trained(step, record, time.perf_counter() - tick)
             return
         # "spawn": a forked child would inherit torch's thread pool in a state it cannot use.
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start_worker, initargs=(self.options.cache_dir, self.options.data_dir))
         try:
-            pending = {pool.submit(_train_in_worker, s.target.config, s.key): s for s in steps}
+            pending = {pool.submit(_train_in_worker, s.target.config, s.key, _recorded(s)): s for s in steps}
             for done in as_completed(pending):
                 record, seconds = done.result()
                 self._trained(pending[done], record, seconds)
@@ -207,14 +207,24 @@ def _start_worker(cache_dir: Path, data_dir: Path | None) -> None:
     _worker = (load_mnist(cache_dir, data_dir), RunCache(cache_dir))
 
 
-def _train_in_worker(config, key: str) -> tuple[dict, float]:
+def _recorded(step) -> bool:
+    return bool(step.target.params.get("recorded"))
+
+
+def _train_in_worker(config, key: str, recorded: bool) -> tuple[dict, float]:
     tick = time.perf_counter()
-    record = _train_and_store(config, *_worker, key)
+    record = _train_and_store(config, *_worker, key, recorded=recorded)
     return record, time.perf_counter() - tick
 
 
-def _train_and_store(config, data, cache: RunCache, key: str, on_epoch=None) -> dict:
-    """Train one run and store it in the cache; returns the entry's record."""
+def _train_and_store(config, data, cache: RunCache, key: str, on_epoch=None, recorded: bool = False) -> dict:
+    """Train one run (with the replay's recorder, when it is the run the Play page replays) and store it
+    in the cache; returns the entry's record."""
     from ..train import train
 
-    return cache.store(train(config, data, on_epoch=on_epoch), key)
+    on_step = None
+    if recorded:
+        from ..replay import Recorder
+
+        on_step = Recorder(config, data)
+    return cache.store(train(config, data, on_epoch=on_epoch, on_step=on_step), key)

@@ -127,12 +127,12 @@ class RunCache:
             model.eval()
             recording = None
             if record.get("recording_sha256"):
-                raw = (entry / "recording.npz").read_bytes()
+                raw = (entry / "recording.pt").read_bytes()
                 if hashlib.sha256(raw).hexdigest() != record["recording_sha256"]:
-                    raise ValueError("recording.npz does not match its recorded sha256")
+                    raise ValueError("recording.pt does not match its recorded sha256")
                 recording = _unpack_recording(raw)
             if run_digest(weights_digest(model.state_dict()), record["metrics"],
-                          record.get("recording_sha256")) != record.get("digest"):
+                          recording_digest(recording) if recording is not None else None) != record.get("digest"):
                 raise ValueError("its weights or metrics do not match its recorded digest")
         except (OSError, ValueError, KeyError, RuntimeError, EOFError) as error:
             self._discard(entry)
@@ -151,17 +151,18 @@ class RunCache:
         buffer = io.BytesIO()
         torch.save(result.model.state_dict(), buffer)
         blob = buffer.getvalue()
-        recording = _pack_recording(result.recording) if getattr(result, "recording", None) else None
+        recording = _pack_recording(result.recording) if result.recording is not None else None
         recording_sha = hashlib.sha256(recording).hexdigest() if recording is not None else None
+        content = recording_digest(result.recording) if result.recording is not None else None
         record = {"key": key, "config": result.config.as_dict(), "model_sha256": hashlib.sha256(blob).hexdigest(),
                   "recording_sha256": recording_sha, "metrics": result.metrics, "numerics": observed(),
-                  "digest": run_digest(weights_digest(result.model.state_dict()), result.metrics, recording_sha)}
+                  "digest": run_digest(weights_digest(result.model.state_dict()), result.metrics, content)}
         tmp = self.root / f".tmp-{entry.name}-{uuid.uuid4().hex[:8]}"
         try:
             tmp.mkdir(parents=True)
             write_atomically(tmp / "model.pt", blob)
             if recording is not None:
-                write_atomically(tmp / "recording.npz", recording)
+                write_atomically(tmp / "recording.pt", recording)
             write_atomically(tmp / "result.json", json.dumps(record, indent=1).encode())
             os.rename(tmp, entry)
         except FileExistsError:
@@ -187,26 +188,33 @@ class RunCache:
 
 
 def _pack_recording(recording: dict) -> bytes:
-    """A run's recording (name -> array) as an .npz archive whose bytes depend on its content only
-    (numpy's own savez stamps each member with the time of writing)."""
-    import zipfile
-
-    import numpy as np
+    """A run's recording (plain data and tensors) as a file, loadable with weights_only=True."""
+    import torch
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, value in sorted(recording.items()):
-            member = io.BytesIO()
-            np.save(member, np.asarray(value), allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
+    torch.save(recording, buffer)
     return buffer.getvalue()
 
 
 def _unpack_recording(raw: bytes) -> dict:
-    import numpy as np
+    import torch
 
-    with np.load(io.BytesIO(raw)) as archive:
-        return {name: archive[name] for name in archive.files}
+    return torch.load(io.BytesIO(raw), weights_only=True)
+
+
+def recording_digest(recording: dict) -> str:
+    """What a recording holds, as one hash: its values, and its tensors' types, shapes and bytes (not the
+    bytes of the file it is saved in, which a library may lay out otherwise)."""
+    def plain(value):
+        if hasattr(value, "numpy"):
+            array = value.detach().contiguous().numpy()
+            return {"tensor": [str(array.dtype), list(array.shape), hashlib.sha256(array.tobytes()).hexdigest()]}
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+    return digest(plain(recording))
 
 
 # ---------------------------------------------------------------- the build's record

@@ -27,7 +27,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from .. import numerics
-from ..experiments import COMPARED, CONFIGS, VARIANTS, RunConfig, plan
+from ..experiments import COMPARED, CONFIGS, RECORDED, VARIANTS, RunConfig, plan
 from .keys import PACKAGE, RECIPES, Source
 
 P = PACKAGE  # module names below: f"{P}.train" is "autoencoders.train"
@@ -85,14 +85,17 @@ def matplotlib_version() -> str:
 
 # ---------------------------------------------------------------- the declaration
 
-def run_target(config: RunConfig, environment: dict) -> Target:
+def run_target(config: RunConfig, environment: dict, recorded: bool = False) -> Target:
     """A training run: the loop, the data it loads, its model's class (chosen by name through VARIANTS,
-    so only its own entry of VARIANTS is in its key), its configuration, the numerics and versions."""
+    so only its own entry of VARIANTS is in its key), its configuration, the numerics and versions;
+    and the recorder, for the run whose training the Play page replays."""
     variant = VARIANTS[config.variant]
+    code = ((f"{P}.train", "train"), (f"{P}.data", "load_mnist"), (f"{P}.models", variant.model))
     return Target(f"run {config.run_id}", "run",
-                  code=((f"{P}.train", "train"), (f"{P}.data", "load_mnist"), (f"{P}.models", variant.model)),
+                  code=code + (((f"{P}.replay", "Recorder"),) if recorded else ()),
                   exclude=(f"{P}.experiments:VARIANTS",),
-                  params={"config": config.as_dict(), "variant": asdict(variant), **environment},
+                  params={"config": config.as_dict(), "variant": asdict(variant), **environment,
+                          **({"recorded": True} if recorded else {})},
                   config=config)
 
 
@@ -138,7 +141,9 @@ def declare(source: Source, seeds=None, epochs=None, subset=None, names=None, nu
     """Every target of a build, in an order in which each comes after everything it reads."""
     environment = {"numerics": numerics.settings(), "versions": versions()}
     configs = plan(seeds, epochs, subset, names)
-    runs = [run_target(c, environment) for c in configs]
+    replayed = min((c.seed for c in configs if c.name == RECORDED), default=None)
+    runs = [run_target(c, environment, recorded=(c.name, c.seed) == (RECORDED, replayed) and names is None)
+            for c in configs]
     run_names = tuple(t.name for t in runs)
     compared = {c.name for c in COMPARED}
     targets = [*runs]
