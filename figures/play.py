@@ -2,7 +2,7 @@
 
 Besides its PNG this recipe writes, under assets/models/ in the site, the weights of the models the
 widgets run (lowest seed built), the 2-D test codes of the map with their labels and colours, and
-the clean test digits the widgets offer with the very noise pattern figure 2 gives them.
+the clean test digits the widgets offer with the very noise pattern the denoising figure gives them.
 """
 
 import json
@@ -56,13 +56,13 @@ def render(ctx) -> Rendered:
     map_description = {"model": MAP_MODEL, "codes": codes_at, "labels": labels_at, **codes_description,
                        "colours": list(DIGIT_COLOURS)}
 
-    # The digits the widgets offer, and figure 2's noise for them: the evaluation's noise over the whole
+    # The digits the widgets offer, and the denoising figure's noise for them: the evaluation's noise over the whole
     # test set (same generator, seed and shape as add_noise draws it), indexed; the page scales it by σ.
     sigma = runs["denoising-d32"].config.noise_sigma
     noise_all = torch.randn(images.shape, generator=torch.Generator().manual_seed(TEST_NOISE_SEED),
                             dtype=images.dtype)
     if not torch.equal((images + sigma * noise_all).clamp(0, 1), noisy_test_images(images, sigma)):
-        raise RuntimeError("the exported noise does not reproduce add_noise: figure 2 and the page would differ")
+        raise RuntimeError("the exported noise does not reproduce add_noise: the denoising figure and the page would differ")
     pick = one_per_class(ctx.test_labels)
     pixels = np.rint(images[pick].numpy().reshape(len(pick), -1) * 255).astype(np.uint8)
     if not np.array_equal(pixels.astype(np.float32) / 255, images[pick].numpy().reshape(len(pick), -1)):

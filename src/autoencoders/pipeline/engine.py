@@ -13,11 +13,8 @@ a failure or Ctrl-C on the way writes no output at all.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from ..experiments import CONFIG_NAMES, CONFIGURATIONS
@@ -164,7 +161,8 @@ def _judge(target: Target, source: Source, record: Record, known: dict, options:
     for relative, sha in entry.get("files", {}).items():
         if file_digest(Path(options.out) / relative) != sha:
             return Step(target, STALE, f"{relative} is missing or differs from what was built", key, closure)
-    if target.kind == "results" and entry.get("dirty") and _git_state(options.repo)[1] is False:
+    if (target.kind == "results" and entry.get("dirty") and Path(options.out).resolve() == (options.repo / "docs").resolve()
+            and _git_state(options.repo)[1] is False):
         return Step(target, STALE, "it was built from uncommitted inputs, which are committed now", key, closure)
     return Step(target, FRESH, "", key, closure)
 
@@ -316,6 +314,8 @@ def _git_state(repo: Path) -> tuple[str, bool | None]:
 
     The build commit is the last commit that changed the build's inputs: commits that only touch pages
     or generated outputs leave it unchanged, so the results, the figures and the pages name one commit."""
+    import subprocess  # only when the commit is needed: it costs a no-op build more than its whole decision
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
     try:
@@ -327,6 +327,8 @@ def _git_state(repo: Path) -> tuple[str, bool | None]:
 
 
 def provenance(options: Options, started: float, seeds: list[int], environment: dict) -> dict:
+    from datetime import datetime, timezone
+
     commit, dirty = _git_state(options.repo)
     return {"commit": commit, "dirty": bool(dirty), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
             "build_seconds": round(time.perf_counter() - started, 1), "seeds": seeds, **environment}
@@ -360,8 +362,6 @@ class Progress:
 
 def build(options: Options, progress: Progress | None = None) -> Report:
     """Make every stale target; write what changed; record it. Returns what was done."""
-    from . import make, runs
-
     progress = progress or Progress()
     started = time.perf_counter()
     report = Report()
@@ -370,6 +370,8 @@ def build(options: Options, progress: Progress | None = None) -> Report:
         first.source.save()
         report.seconds = {"runs": 0.0, "outputs": 0.0, "total": time.perf_counter() - started}
         return report
+    from . import make, runs
+
     failing = [s for s in first.steps.values() if s.action == "fail"]
     if failing:
         config = failing[0].target.config

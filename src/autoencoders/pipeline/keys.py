@@ -79,8 +79,27 @@ class Source:
         """The fingerprint (fingerprint.py) of a project module; None for anything else."""
         if module not in self._modules:
             path = self.path(module)
-            self._modules[module] = None if path is None else self._fingerprint(path.read_bytes())
+            self._modules[module] = None if path is None else self._fingerprint(self._bytes(path))
         return self._modules[module]
+
+    def _bytes(self, path: Path) -> bytes:
+        return self._sources()[path] if path in self._sources() else path.read_bytes()
+
+    def _sources(self) -> dict[Path, bytes]:
+        """Every source file of the package and the recipes, read once."""
+        if not hasattr(self, "_read"):
+            files = [*sorted(self.package_dir.rglob("*.py")), *sorted(self.figures_dir.glob("*.py"))]
+            self._read = {path: path.read_bytes() for path in files}
+        return self._read
+
+    def state(self) -> str:
+        """One hash of every source file: closures computed for it hold until a file changes."""
+        if not hasattr(self, "_state"):
+            sha = hashlib.sha256()
+            for path, source in self._sources().items():
+                sha.update(f"{path}:{len(source)}:".encode() + source)
+            self._state = sha.hexdigest()
+        return self._state
 
     def _fingerprint(self, source: bytes) -> dict:
         sha = hashlib.sha256(source).hexdigest()
@@ -182,7 +201,11 @@ class Source:
         The result is shared between callers: read it, never change it."""
         memo = (tuple(entries), tuple(exclude))
         if memo not in self._closures:
-            self._closures[memo] = self._closure(entries, exclude)
+            stored = f"closure:{self.state()}:{json.dumps(memo)}"  # remembered while no source file changes
+            self._used.add(stored)
+            if stored not in self._cache:
+                self._cache[stored] = self._closure(entries, exclude)
+            self._closures[memo] = self._cache[stored]
         return self._closures[memo]
 
     def _closure(self, entries, exclude) -> dict[str, str]:
@@ -220,6 +243,14 @@ class Source:
                     members.setdefault(owner, []).append(definition)
             info["members"] = members
         return info["members"].get(name, [])
+
+    def remember(self, name: str, compute):
+        """`compute()`, remembered (in the cache file) while no source file changes."""
+        stored = f"{name}:{self.state()}"
+        self._used.add(stored)
+        if stored not in self._cache:
+            self._cache[stored] = compute()
+        return self._cache[stored]
 
     def runs_of(self, module: str, compute) -> tuple[str, ...]:
         """A recipe's RUNS, remembered by the bytes of the recipe and of experiments.py (what they are made of)."""

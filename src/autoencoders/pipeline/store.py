@@ -16,8 +16,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 from .fingerprint import digest
@@ -30,6 +28,8 @@ class StoreError(RuntimeError):
 
 
 def write_atomically(path: Path, payload: bytes) -> None:
+    import uuid
+
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
@@ -147,6 +147,9 @@ class RunCache:
 
         from ..numerics import observed
 
+        import shutil
+        import uuid
+
         entry = self.path(result.config.run_id, key)
         buffer = io.BytesIO()
         torch.save(result.model.state_dict(), buffer)
@@ -179,6 +182,9 @@ class RunCache:
         return record
 
     def _discard(self, entry: Path) -> None:
+        import shutil
+        import uuid
+
         trash = entry.with_name(f".trash-{entry.name}-{uuid.uuid4().hex[:8]}")
         try:
             os.rename(entry, trash)

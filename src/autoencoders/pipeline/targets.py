@@ -18,10 +18,10 @@ imports torch, numpy or matplotlib: deciding what is stale reads the sources and
 
 from __future__ import annotations
 
-import ast
 import fnmatch
-import platform
+import functools
 import re
+import sys
 from dataclasses import asdict, dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -65,6 +65,7 @@ class Target:
 
 # ---------------------------------------------------------------- versions, read without importing the libraries
 
+@functools.lru_cache(maxsize=None)
 def _version(package: str, file: str) -> str:
     spec = find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -75,7 +76,7 @@ def _version(package: str, file: str) -> str:
 
 def versions() -> dict[str, str]:
     """Versions of everything that shapes the numbers; torch's names its build (e.g. +cu130)."""
-    return {"python": platform.python_version(), "torch": _version("torch", "version.py"),
+    return {"python": ".".join(map(str, sys.version_info[:3])), "torch": _version("torch", "version.py"),
             "torchvision": _version("torchvision", "version.py"), "numpy": _version("numpy", "version.py")}
 
 
@@ -105,6 +106,8 @@ def recipe_runs(source: Source, module: str) -> tuple[str, ...]:
 
 
 def _evaluate_runs(path: Path) -> tuple[str, ...]:
+    import ast
+
     tree = ast.parse(path.read_text())
     statements = [s for s in tree.body if isinstance(s, ast.ImportFrom) and s.module == f"{P}.experiments"]
     runs = [s for s in tree.body if isinstance(s, ast.Assign) and any(
@@ -125,6 +128,10 @@ def _evaluate_runs(path: Path) -> tuple[str, ...]:
 
 def reads_features(source: Source, closure: dict[str, str], module: str) -> bool:
     """Whether a recipe looks at the probes (`ctx.features`), anywhere in the code it reaches."""
+    return source.remember(f"features:{module}", lambda: _reads_features(source, closure))
+
+
+def _reads_features(source: Source, closure: dict[str, str]) -> bool:
     for qualified in closure:
         owner, _, name = qualified.partition(":")
         info = source.module(owner)
@@ -145,6 +152,7 @@ def declare(source: Source, seeds=None, epochs=None, subset=None, names=None, nu
     runs = [run_target(c, environment, recorded=(c.name, c.seed) == (RECORDED, replayed) and names is None)
             for c in configs]
     run_names = tuple(t.name for t in runs)
+    run_ids = [t.config.run_id for t in runs]
     compared = {c.name for c in COMPARED}
     targets = [*runs]
     targets.append(Target("results", "results", code=((f"{P}.results", "results_document"),
@@ -168,7 +176,8 @@ def declare(source: Source, seeds=None, epochs=None, subset=None, names=None, nu
         for module in source.recipes():
             name = figure_name(module)
             patterns = recipe_runs(source, module)
-            matched = tuple(t.name for t in runs if any(fnmatch.fnmatchcase(t.config.run_id, p) for p in patterns))
+            ids = set().union(*(fnmatch.filter(run_ids, p) for p in patterns)) if patterns else set()
+            matched = tuple(t.name for t in runs if t.config.run_id in ids)
             code = ((module, "*"), (f"{P}.render", "png_bytes"), (f"{P}.render", "FigureContext"))
             extra = ("features",) if reads_features(source, source.closure(code), module) else ()
             figures.append(Target(f"figure {name}", "figure", code=code, reads=(*matched, *extra),
