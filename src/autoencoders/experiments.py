@@ -22,7 +22,8 @@ class RunConfig:
     train_size: int = 5_000  # images drawn from the 60,000 training images
     test_size: int = 10_000  # evaluation: the first `test_size` test images
     noise_std: float = 0.3  # denoiser's training noise; every run's noisy test
-    sparsity_weight: float = 1e-3  # sparse: lambda of the L1 penalty
+    noise_clip: bool = True  # denoiser: clip its noisy training inputs to [0, 1]
+    sparsity_weight: float = 1e-3  # the sparse variants: lambda of the L1 penalty
     active_units: int = 8  # topk: k, the code units kept per image
 
     @property
@@ -30,13 +31,15 @@ class RunConfig:
         return f"{self.name}-s{self.seed}"
 
     def build_model(self) -> Autoencoder:
-        # Each variant's own setting, if it has one.
-        setting = {"denoising": self.noise_std, "sparse": self.sparsity_weight,
-                   "topk": self.active_units}
+        # Each variant's own settings, if it has any.
+        penalty = {"sparsity_weight": self.sparsity_weight}
+        settings = {
+            "denoising": {"noise_std": self.noise_std, "clip": self.noise_clip},
+            "sparse": penalty, "sparse-relu": penalty, "sparse-unit-norm": penalty,
+            "topk": {"active_units": self.active_units},
+        }
         variant = VARIANTS[self.variant]
-        if self.variant in setting:
-            return variant(self.latent_dim, setting[self.variant])
-        return variant(self.latent_dim)
+        return variant(self.latent_dim, **settings.get(self.variant, {}))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -85,9 +88,32 @@ LAMBDA_SWEEP: tuple[RunConfig, ...] = tuple(
     for w in SPARSITY_WEIGHTS
 )
 TOPK = RunConfig("topk-d32", "topk", latent_dim=32, active_units=8)
+
+# A model whose optimum is known: the linear autoencoder at every width of the
+# sweep, trained by the same loop, against PCA (Baldi & Hornik, 1989).
+LINEAR_SWEEP: tuple[RunConfig, ...] = tuple(
+    RunConfig(f"linear-d{d}", "linear", latent_dim=d) for d in SWEEP_DIMS
+)
+
+# The two fixes Part 3 proposes for the L1 penalty, each beside the same model
+# without its penalty: a ReLU on the code (exact zeros become possible), and
+# unit-norm columns in every decoder layer (the code's scale is held).
+SPARSITY_FIXES: tuple[RunConfig, ...] = (
+    RunConfig("relu-d32", "sparse-relu", latent_dim=32, sparsity_weight=0.0),
+    RunConfig("sparse-relu-d32", "sparse-relu", latent_dim=32),
+    RunConfig("unit-norm-d32", "sparse-unit-norm", latent_dim=32,
+              sparsity_weight=0.0),
+    RunConfig("sparse-unit-norm-d32", "sparse-unit-norm", latent_dim=32),
+)
+
+# The denoiser trained on zero-mean noise: is clipping what makes clean
+# images hard for it?
+UNCLIPPED = RunConfig("denoising-unclipped-d32", "denoising", latent_dim=32,
+                      noise_clip=False)
 # --8<-- [end:configurations]
 
-EXPERIMENTS: tuple[RunConfig, ...] = CONFIGURATIONS + SWEEP + LAMBDA_SWEEP + (TOPK,)
+EXPERIMENTS: tuple[RunConfig, ...] = (CONFIGURATIONS + SWEEP + LAMBDA_SWEEP + (TOPK,) + LINEAR_SWEEP
+                                      + SPARSITY_FIXES + (UNCLIPPED,))
 CONFIG_NAMES: tuple[str, ...] = tuple(dict.fromkeys(c.name for c in EXPERIMENTS))
 
 
