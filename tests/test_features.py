@@ -113,7 +113,7 @@ def test_the_table_is_generated_from_features_json():
 
 def test_check_fails_when_the_probes_change(checkout):
     source = checkout / "src" / "autoencoders" / "features.py"
-    source.write_text(source.read_text().replace("NEIGHBOURS = 5", "NEIGHBOURS = 7"))
+    source.write_text(source.read_text().replace("PROBE_C = 1.0", "PROBE_C = 2.0"))
     done = run_cli("--check", cwd=checkout)
     assert done.returncode == 1
     assert "stale: features: stale (the probes' code or the runs they measure changed)" in done.stdout

@@ -337,11 +337,9 @@ def features_key(configs: list[RunConfig], run_keys: dict[str, str]) -> str:
 
 
 def ledger_files(ledger: dict, out: Path) -> dict[Path, bytes]:
-    """ledger.md and one verdict fragment per section of Part 3: pure functions of claims.json."""
-    files = {paths(out)["ledger"]: claims.ledger_markdown(ledger["claims"]).encode()}
-    for section, text in claims.section_files(ledger["claims"]).items():
-        files[claim_section_path(out, section)] = text.encode()
-    return files
+    """Every Markdown file derived from claims.json (claims.markdown_files: the ledger, the verdicts of each
+    section of Part 3, the findings): pure functions of it."""
+    return {results_dir(out) / relative: text.encode() for relative, text in claims.markdown_files(ledger).items()}
 
 
 def derived_files(results: dict, manifest: dict) -> dict[str, bytes]:

@@ -9,7 +9,8 @@ once clean and once with the evaluation's noise (σ = 0.3). Two classifiers:
   spread), with scikit-learn's default L2 penalty (C = 1), fitted to convergence by L-BFGS in
   float64. About twenty lines of torch, so the dependencies stay the ones the rest of the project
   needs, and the objective is convex with a unique optimum: any correct solver gives the same answer;
-- k nearest neighbours: the majority label of the k closest training codes (measures.nearest_labels).
+- k nearest neighbours: the majority label of the k closest training codes, the one k-NN protocol
+  of the project (measures.nearest_labels, k = measures.NEIGHBOURS).
 
 Baselines with the same inputs: PCA with as many components as the code has units (fitted on the
 same training images, no labels seen), and the 784 raw pixels. The build evaluates all of it once
@@ -36,7 +37,6 @@ MODELS = ("vanilla-d2", "vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32"
 PCA_DIMS = (2, 32)  # one baseline per code width above
 PROBE_C = 1.0  # inverse L2 strength, as scikit-learn's LogisticRegression(C=1.0) defines it
 PROBE_MAX_ITER = 1_000
-NEIGHBOURS = 5  # k of the k-NN classifier
 CONDITIONS = ("clean", "noisy")
 
 
@@ -84,8 +84,7 @@ def linear_probe(
 
 
 def knn(train: np.ndarray, labels: np.ndarray, tests: list[np.ndarray]) -> list[np.ndarray]:
-    k = min(NEIGHBOURS, len(train))
-    return [measures.nearest_labels(train, labels, t, k) for t in tests]
+    return [measures.nearest_labels(train, labels, t) for t in tests]
 
 
 CLASSIFIERS = {"probe": linear_probe, "knn": knn}
@@ -134,25 +133,29 @@ def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dic
 
 
 def evaluate(runs: dict, load_data, seeds: list[int]) -> dict:
-    """Every feature set on every seed, with mean and std over seeds: the body of features.json."""
+    """Every feature set on every seed at which all of MODELS were trained, with mean and std over
+    those seeds: the body of features.json."""
     data = load_data()
     per_seed = {}
     for seed in sorted(seeds):
         mine = {r.config.name: r for r in runs.values() if r.config.seed == seed}
-        per_seed[seed] = seed_scores(seed, mine, data, mine[MODELS[0]].config)
+        if all(name in mine for name in MODELS):
+            per_seed[seed] = seed_scores(seed, mine, data, mine[MODELS[0]].config)
+    measured = sorted(per_seed)
     sets = {}
-    for name in per_seed[min(seeds)]:
+    for name in per_seed[measured[0]] if measured else ():
         entry = {"dim": _dimension(name)}
         for classifier in CLASSIFIERS:
             for condition in CONDITIONS:
-                values = [per_seed[s][name][classifier][condition] for s in sorted(seeds)]
+                values = [per_seed[s][name][classifier][condition] for s in measured]
                 entry[f"{classifier}.{condition}"] = {
-                    "values": {str(s): round(v, 6) for s, v in zip(sorted(seeds), values)},
+                    "values": {str(s): round(v, 6) for s, v in zip(measured, values)},
                     "mean": round(statistics.fmean(values), 6),
                     "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
                 }
         sets[name] = entry
-    return {"schema": SCHEMA, "seeds": sorted(seeds), "neighbours": NEIGHBOURS, "probe_c": PROBE_C, "sets": sets}
+    return {"schema": SCHEMA, "seeds": measured, "neighbours": measures.NEIGHBOURS, "probe_c": PROBE_C,
+            "sets": sets}
 
 
 def _dimension(name: str) -> int:
@@ -162,7 +165,8 @@ def _dimension(name: str) -> int:
 # ---------------------------------------------------------------- what Part 3 includes
 
 def accuracy(document: dict, name: str, measure: str, seed: int) -> float:
-    """One seed's accuracy of feature set `name`; `measure` is e.g. "probe.noisy"."""
+    """One seed's accuracy of feature set `name`; `measure` is e.g. "probe.noisy". A KeyError when the
+    document has no such set or seed."""
     return document["sets"][name][measure]["values"][str(seed)]
 
 
