@@ -4,9 +4,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autoencoders.experiments import CONFIGURATIONS, EXPERIMENTS, LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK, plan
-from autoencoders.models import (ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder, TopKAutoencoder,
-                                 VanillaAutoencoder, add_noise, count_parameters)
+from autoencoders.experiments import (CONFIGURATIONS, EXPERIMENTS, LAMBDA_SWEEP, LINEAR_SWEEP, SPARSITY_FIXES,
+                                      SPARSITY_WEIGHTS, SWEEP_DIMS, TOPK, UNCLIPPED, plan)
+from autoencoders.models import (ConstrainedSparseAutoencoder, ConvAutoencoder, DenoisingAutoencoder, LinearAutoencoder,
+                                 ReLUSparseAutoencoder, SparseAutoencoder, TopKAutoencoder, VanillaAutoencoder,
+                                 add_noise, count_parameters)
 from autoencoders.outputs import label
 
 
@@ -16,6 +18,9 @@ from autoencoders.outputs import label
     (DenoisingAutoencoder(32), 1_083_696),
     (SparseAutoencoder(32), 1_083_696),
     (TopKAutoencoder(32), 1_083_696),  # the vanilla network: top-k adds no parameter
+    (ReLUSparseAutoencoder(32), 1_083_696),
+    (ConstrainedSparseAutoencoder(32), 1_083_696),  # the raw weights; the constraint adds none
+    (LinearAutoencoder(32), 1569 * 32 + 784),  # 784 d + d down, 784 d + 784 up
     (ConvAutoencoder(32), 111_521),
 ])
 def test_parameter_counts_match_the_series(model, expected):
@@ -131,3 +136,56 @@ def test_the_experiments_test_the_sparsity_diagnosis_at_every_seed():
     assert label(LAMBDA_SWEEP[-1]) == "Sparse, d = 32, λ = 1e-1"
     assert label(LAMBDA_SWEEP[1]) == "Sparse, d = 32"  # the series' own setting needs no mention
     assert label(TOPK) == "Top-k, d = 32, k = 8"
+
+
+def test_unclipped_noise_is_the_gaussian_draw_itself():
+    x = torch.full((1000,), 0.5)
+    noisy = add_noise(x, 3.0, torch.Generator().manual_seed(0), clip=False)
+    assert torch.equal(noisy, x + 3.0 * torch.randn(1000, generator=torch.Generator().manual_seed(0)))
+    assert noisy.min() < 0.0 and noisy.max() > 1.0
+    assert not DenoisingAutoencoder(32, clip=False).clip and UNCLIPPED.build_model().clip is False
+
+
+def test_a_relu_code_is_never_negative_and_its_penalty_is_lambda_times_its_mean():
+    torch.manual_seed(0)
+    model = ReLUSparseAutoencoder(32, sparsity_weight=1e-3)
+    x = torch.rand(8, 1, 28, 28)
+    z = model.encode(x)
+    assert (z >= 0).all() and (z == 0).any()
+    assert torch.allclose(model.loss_terms(x)["penalty"], 1e-3 * z.mean())
+
+
+def test_every_decoder_layer_of_the_constrained_model_keeps_unit_norm_columns():
+    torch.manual_seed(0)
+    model = ConstrainedSparseAutoencoder(32)
+    optimiser = torch.optim.Adam(model.parameters(), lr=0.1)
+    for _ in range(3):  # large steps on the raw weights change nothing about the norms
+        optimiser.zero_grad()
+        model.training_loss(torch.rand(8, 1, 28, 28)).backward()
+        optimiser.step()
+    layers = [layer for layer in model.decoder if isinstance(layer, torch.nn.Linear)]
+    assert len(layers) == 3
+    for layer in layers:
+        assert torch.allclose(layer.weight.norm(dim=0), torch.ones(layer.in_features), atol=1e-6)
+    # The encoder is not constrained: only the scale the decoder can give back is.
+    assert not torch.allclose(model.encoder[1].weight.norm(dim=0), torch.ones(784))
+
+
+def test_the_linear_autoencoder_is_one_affine_map_each_way():
+    torch.manual_seed(0)
+    model = LinearAutoencoder(8).eval()
+    x = torch.rand(4, 1, 28, 28)
+    encoder, decoder = model.encoder[1], model.decoder[0]
+    expected = (x.reshape(4, -1) @ encoder.weight.T + encoder.bias) @ decoder.weight.T + decoder.bias
+    assert torch.allclose(model(x).reshape(4, -1), expected, atol=1e-6)
+
+
+def test_each_fix_is_trained_beside_the_same_model_without_its_penalty():
+    controls, penalised = SPARSITY_FIXES[0::2], SPARSITY_FIXES[1::2]
+    for control, fixed in zip(controls, penalised):
+        assert control.variant == fixed.variant and control.sparsity_weight == 0.0
+        assert fixed.sparsity_weight == LAMBDA_SWEEP[1].sparsity_weight  # the series' lambda
+    assert [c.latent_dim for c in LINEAR_SWEEP] == list(SWEEP_DIMS)
+    names = {r.run_id for r in plan((0, 1))}
+    for config in (*LINEAR_SWEEP, *SPARSITY_FIXES, UNCLIPPED):
+        assert {f"{config.name}-s0", f"{config.name}-s1"} <= names
