@@ -183,8 +183,9 @@ class TopKAutoencoder(VanillaAutoencoder):
     """The vanilla network whose code keeps only its k largest units.
 
     The k-sparse autoencoder of Makhzani & Frey (2013): sparsity by
-    construction, so the encoder cannot dodge it by shrinking the code's
-    scale, which is how it escapes an L1 penalty.
+    construction. Shrinking the code's scale, which lowers an L1 penalty
+    at no cost to the reconstruction, changes nothing here: the same k
+    units survive, and exactly d - k are zero.
     """
 
     def __init__(self, latent_dim: int, active_units: int = 8):
