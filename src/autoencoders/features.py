@@ -31,7 +31,7 @@ from .data import training_indices
 from .experiments import EXPERIMENTS, RunConfig
 from .outputs import label
 
-SCHEMA = 1
+SCHEMA = 2
 # The models whose codes are measured: the five of the published table, and the k-sparse code.
 MODELS = ("vanilla-d2", "vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32", "topk-d32")
 PCA_DIMS = (2, 32)  # one baseline per code width above
@@ -108,7 +108,8 @@ def pca_projections(train: np.ndarray, dims: tuple[int, ...]) -> dict[int, Calla
 
 
 def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dict]:
-    """Feature set -> classifier -> condition -> accuracy, for one seed.
+    """Feature set -> classifier -> condition -> accuracy, for one seed: every model of MODELS trained at
+    this seed, and the baselines.
 
     `runs` maps configuration names to this seed's RunResult; `config` supplies the sizes and noise.
     """
@@ -120,7 +121,7 @@ def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dic
     labels = data.test_labels[:config.test_size].numpy()
 
     found = {}
-    for name in MODELS:
+    for name in (n for n in MODELS if n in runs):
         model = runs[name].model
         found[name] = scores(measures.encode(model, train_images), train_labels,
                              {c: measures.encode(model, x) for c, x in images.items()}, labels)
@@ -133,18 +134,21 @@ def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dic
 
 
 def evaluate(runs: dict, load_data, seeds: list[int]) -> dict:
-    """Every feature set on every seed at which all of MODELS were trained, with mean and std over
-    those seeds: the body of features.json."""
+    """Every feature set on every seed at which its run exists (the baselines: at every seed with a run of
+    MODELS), with mean and std over those seeds: the body of features.json."""
     data = load_data()
     per_seed = {}
     for seed in sorted(seeds):
         mine = {r.config.name: r for r in runs.values() if r.config.seed == seed}
-        if all(name in mine for name in MODELS):
-            per_seed[seed] = seed_scores(seed, mine, data, mine[MODELS[0]].config)
-    measured = sorted(per_seed)
+        present = [name for name in MODELS if name in mine]
+        if present:
+            per_seed[seed] = seed_scores(seed, mine, data, mine[present[0]].config)
+    names = [n for n in (*MODELS, *(f"pca-d{d}" for d in PCA_DIMS), "pixels")
+             if any(n in found for found in per_seed.values())]
     sets = {}
-    for name in per_seed[measured[0]] if measured else ():
-        entry = {"dim": _dimension(name)}
+    for name in names:
+        measured = [s for s in sorted(per_seed) if name in per_seed[s]]
+        entry = {"dim": _dimension(name), "seeds": measured}
         for classifier in CLASSIFIERS:
             for condition in CONDITIONS:
                 values = [per_seed[s][name][classifier][condition] for s in measured]
@@ -154,7 +158,7 @@ def evaluate(runs: dict, load_data, seeds: list[int]) -> dict:
                     "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
                 }
         sets[name] = entry
-    return {"schema": SCHEMA, "seeds": measured, "neighbours": measures.NEIGHBOURS, "probe_c": PROBE_C,
+    return {"schema": SCHEMA, "seeds": sorted(per_seed), "neighbours": measures.NEIGHBOURS, "probe_c": PROBE_C,
             "sets": sets}
 
 
@@ -195,8 +199,11 @@ def table_markdown(document: dict) -> str:
                  for m in ("probe.clean", "probe.noisy", "knn.clean", "knn.noisy")]
         name_cell = set_label(name).replace(" = ", "\u00a0=\u00a0")  # "d = 32" never splits across lines
         lines.append(f"| {name_cell} | {entry['dim']} | " + " | ".join(cells) + " |")
-    seeds = ", ".join(map(str, document["seeds"]))
-    lines += ["", f"Accuracy on the test images, mean ± std over seeds {seeds}; noisy inputs carry the "
-              "evaluation's σ = 0.3 noise. Each classifier is fitted on the clean codes of its seed's "
-              "training images."]
+    shown = [n for n in TABLE_ORDER if n in document["sets"]]
+    count = {n: len(document["sets"][n]["seeds"]) for n in shown}
+    usual = max(sorted(set(count.values())), key=list(count.values()).count)  # most rows' number of seeds
+    others = "; ".join(f"{count[n]} for {set_label(n)}" for n in shown if count[n] != usual)
+    over = f"{usual} seeds" + (f" ({others})" if others else "")
+    lines += ["", f"Accuracy on the test images, mean ± std over {over}; noisy inputs carry the evaluation's "
+              "σ = 0.3 noise. Each classifier is fitted on the clean codes of its seed's training images."]
     return "\n".join(lines) + "\n"
