@@ -77,7 +77,11 @@ def render(ctx) -> Rendered:
     # than the noisy input it was given?
     leading = int(np.cumprod(v[1:] > baseline[1:]).sum())
     worse_until = float(SIGMAS[leading]) if leading else None
+    # Why clipping biases the noise: on a black pixel, clipped noise is max(0, e), of mean sigma / sqrt(2 pi).
+    black = float((ctx.test_images == 0).double().mean())
     numbers = {
+        "fig.noise_sweep.black_pixels": f"{100 * black:.0f}%",
+        "fig.noise_sweep.clipped_noise_mean": f"{training_sigma / np.sqrt(2 * np.pi):.2f}",
         "fig.noise_sweep.unclipped_best_sigma": f"{float(SIGMAS[np.argmin(unclipped)]):g}",
         "fig.noise_sweep.crossover_sigma": f"{cross:.2f}" if cross is not None else "none",
         "fig.noise_sweep.clean_cost": f"{100 * clean_cost:+.0f}%",
