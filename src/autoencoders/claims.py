@@ -32,9 +32,9 @@ SCHEMA = 2
 # ---------------------------------------------------------------- the statistics of a verdict
 
 LEVEL = 0.95  # the confidence of every interval on the site
-METHOD = ("Student's t-interval over seeds: mean ± t × standard deviation / √seeds, with t the two-sided "
-          "95% quantile of Student's t with seeds − 1 degrees of freedom (computed exactly); each seed's "
-          "value compares models trained with that same seed, so comparisons are paired")
+METHOD = ("Student's t-interval over seeds, mean ± t × standard deviation ÷ √(number of seeds), with t the "
+          "two-sided 95% quantile of Student's t with one degree of freedom fewer than there are seeds, computed "
+          "exactly; each seed's value compares models trained on that seed's images, so comparisons are paired")
 
 
 def t_coverage(t: float, df: int) -> float:
@@ -792,11 +792,11 @@ def verdict_badge(verdict: str) -> str:
 
 def rule_sentence() -> str:
     words = [f"{verdict_badge(w)} when {VERDICTS[w][0]}" for w in VERDICTS]
-    return ("Every claim is measured on every seed. Its verdict comes from the mean over the seeds and a 95% "
-            "confidence interval for that mean: a " + METHOD + ". " + "; ".join(words[:-1]) + "; and "
-            + words[-1] + ". Where a claim states several things at once (every model, every step), each gets "
-            "its own interval; the claim is Confirmed only when all of them are, and Contradicted as soon as one "
-            "is.")
+    return ("Every claim is measured on every seed at which its runs exist. Its verdict comes from the mean of "
+            "its effect over those seeds and a 95% confidence interval for that mean: " + "; ".join(words[:-1])
+            + "; " + words[-1] + ". The interval is " + METHOD + ". A claim that states "
+            "several things at once (every model, every step) gives each its own interval, and is Confirmed only "
+            "when all of them are, Contradicted as soon as one is.")
 
 
 def _source(entry: dict) -> str:
@@ -818,16 +818,14 @@ def _effect_line(effect: dict) -> str:
 
 
 def claim_markdown(entry: dict) -> str:
-    """One claim as Part 3 shows it under its evidence: the verdict, the effect and its interval, the claim."""
-    several = len(entry["effects"]) > 1
-    head = f"{verdict_badge(entry['verdict'])} "
-    if several:
-        head += f"{_seeds(entry)}. {_source(entry)}: {entry['statement']}"
-        lines = [f"- {head}"] + [f"    - {_effect_line(e)}" for e in entry["effects"]]
-        return "\n".join(lines)
+    """One claim as Part 3 shows it under its evidence: the verdict with the effect and its interval on the
+    first line, then the claim; a claim of several effects lists them, each with its own verdict."""
+    if len(entry["effects"]) > 1:
+        lines = [f"- {verdict_badge(entry['verdict'])} {_seeds(entry)}<br>{_source(entry)}: {entry['statement']}"]
+        return "\n".join(lines + [f"    - {_effect_line(e)}" for e in entry["effects"]])
     effect = entry["effects"][0]
-    return (f"- {head}**{effect_text(effect)}**, {_seeds(entry)}. {_source(entry)}: {entry['statement']} "
-            f"It holds when the effect is {effect['rule']}.")
+    return (f"- {verdict_badge(entry['verdict'])} **{effect_text(effect)}**, {_seeds(entry)}<br>"
+            f"{_source(entry)}: {entry['statement']} It holds when the effect is {effect['rule']}.")
 
 
 def section_markdown(entries: list[dict]) -> str:
@@ -871,9 +869,8 @@ def findings_markdown(entries: list[dict]) -> str:
             continue
         e = found[claim_id]
         origin = "the original's claim" if e["source"] == "original" else "our claim"
-        lines.append(f"- {verdict_badge(e['verdict'])} {e['statement']} "
-                     f"**{_headline_effect(e)}**, {_seeds(e)}; {origin} "
-                     f"([evidence](part-3-experiments.md#{e['section']})).")
+        lines.append(f"- {verdict_badge(e['verdict'])} **{_headline_effect(e)}**, {_seeds(e)}<br>"
+                     f"{e['statement']} ({origin}; [evidence](part-3-experiments.md#{e['section']}))")
     return "\n".join(lines) + "\n"
 
 
