@@ -131,9 +131,8 @@ def render(ctx) -> Rendered:
            f"{', '.join(f'{m:.2f}' for m in (ae_seeds / pca_seeds[:, dims - 1]).mean(0))}, the linear "
            f"autoencoder's {', '.join(f'{m:.2f}' for m in (linear_seeds / pca_seeds[:, dims - 1]).mean(0))}.")
     caption = (f"(a) Test MSE (solid) and final training loss (dashed; diamonds: published) of the vanilla "
-               f"autoencoder at each width d, against PCA fitted to the same {config.train_size:,} training images "
-               f"and a linear autoencoder (784 → d → 784) trained by the same loop; (b) the test MSE at d over that "
-               f"at d/2; (c) the squared cosines of the principal angles between the linear autoencoder's decoder "
-               f"and PCA's d leading directions, 1 when the two span the same subspace; (d) each model's test MSE "
-               f"over PCA's at the same width. Lines: means over {seeds} seeds; bands: lowest to highest seed.")
+               f"autoencoder, of PCA fitted to the same {config.train_size:,} training images, and of "
+               f"a linear autoencoder trained by the same loop; (b) test MSE at d over that at d/2; (c) squared "
+               f"cosines of the principal angles between the linear decoder and PCA's subspace; (d) test MSE over "
+               f"PCA's. Means over {seeds} seeds; bands: seed range.")
     return Rendered(fig, alt, caption, numbers)

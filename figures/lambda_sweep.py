@@ -136,10 +136,8 @@ def render(ctx) -> Rendered:
            f"{RunConfig.sparsity_weight:g}: (d) clean test MSE, (e) the code's scale with the penalty over without, "
            f"(f) near-zero entries; {fix_text}.")
     caption = (f"(a)–(c) The sparse model (d = 32) over four decades of λ, beside the vanilla model and a top-k code "
-               f"with {TOPK.active_units} of 32 units active. (d)–(f) The two fixes, each without (hollow) and with "
-               f"(filled) the penalty at λ = {RunConfig.sparsity_weight:g}: a ReLU on the code, and unit-norm columns "
-               f"in every decoder layer; (e) the code's scale with the penalty over without, seed by seed; hatched: "
-               f"entries of units that are 0 on every test image. Means over "
-               f"{seeds} seeds, dots single seeds. Near zero: |z| at most {NEAR_ZERO_RELATIVE:g} × its unit's 99th "
-               f"percentile of |z|.")
+               f"({TOPK.active_units} of 32 units active). (d)–(f) A ReLU code and a unit-norm decoder, each without "
+               f"(hollow) and with (filled) the penalty at λ = {RunConfig.sparsity_weight:g}; hatched: units never "
+               f"active. Means over {seeds} seeds, dots single seeds. Near zero: |z| at most "
+               f"{NEAR_ZERO_RELATIVE:g} × its unit's 99th percentile.")
     return Rendered(fig, alt, caption, numbers)

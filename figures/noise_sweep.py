@@ -112,8 +112,7 @@ def render(ctx) -> Rendered:
            f"inputs and {fmt(unclipped[at_training])} at σ = {training_sigma:g}; its error is lowest at "
            f"σ = {float(SIGMAS[np.argmin(unclipped)]):g}.")
     caption = (f"Test error of the d = 32 models when one fixed noise pattern, scaled by σ, is added to the first "
-               f"{count:,} test images, (a) clipped to [0, 1] as in training and in the evaluation, (b) left "
-               f"unclipped; dashed, hollow: the denoiser trained on unclipped noise. Means over {seeds} seeds, bands "
-               f"from the lowest to the highest seed, and dotted, the error of the noisy input itself (from "
-               f"σ = {SIGMAS[1]:g}).")
+               f"{count:,} test images, (a) clipped to [0, 1] as in training, (b) not clipped; dashed, hollow: the "
+               f"denoiser trained on unclipped noise. Means over {seeds} seeds, bands from the lowest to the highest "
+               f"seed; dotted, the noisy input itself (from σ = {SIGMAS[1]:g}).")
     return Rendered(fig, alt, caption, numbers)

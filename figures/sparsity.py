@@ -110,9 +110,8 @@ def render(ctx) -> Rendered:
            f"{mean(scale, v):.2f} to {mean(scale, s):.2f}. (c) Two heatmaps of each unit's mean per digit class, "
            f"standardised; the digit class explains on average {selectivity[v].mean():.2f} of a unit's variance in "
            f"the vanilla code and {selectivity[s].mean():.2f} in the sparse one.")
-    caption = (f"Codes of the {ctx.test_size:,} test images under the vanilla and the sparse model (d = 32): (a) each "
-               f"entry's |z| relative to its own unit's 99th percentile (seed {seed}), dashed at the near-zero "
-               f"threshold; (b) the share of near-zero entries and the scale of the code, means over {seeds} seeds "
-               f"with single seeds as dots; (c) each unit's mean per class in units of its standard deviation (seed "
-               f"{seed}), units sorted by the share of their variance the class explains.")
+    caption = (f"Codes of the {ctx.test_size:,} test images, vanilla and sparse model (d = 32): (a) each entry's |z| "
+               f"over its unit's 99th percentile (seed {seed}), dashed at the near-zero threshold; (b) near-zero "
+               f"entries and the code's scale, means over {seeds} seeds, dots single seeds; (c) each unit's class "
+               f"means in its standard deviations (seed {seed}), most class-specific units first.")
     return Rendered(fig, alt, caption, numbers)
