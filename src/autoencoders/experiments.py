@@ -22,8 +22,8 @@ class RunConfig:
     train_size: int = 5_000  # images drawn from the 60,000 training images
     test_size: int = 10_000  # evaluation: the first `test_size` test images
     noise_std: float = 0.3  # denoiser's training noise; every run's noisy test
-    noise_clip: bool = True  # denoiser: clip its noisy training inputs to [0, 1]
-    sparsity_weight: float = 1e-3  # the sparse variants: lambda of the L1 penalty
+    noise_clip: bool = True  # denoiser: clip its noisy inputs to [0, 1]
+    sparsity_weight: float = 1e-3  # sparse variants: lambda of the L1 term
     active_units: int = 8  # topk: k, the code units kept per image
 
     @property
@@ -35,7 +35,9 @@ class RunConfig:
         penalty = {"sparsity_weight": self.sparsity_weight}
         settings = {
             "denoising": {"noise_std": self.noise_std, "clip": self.noise_clip},
-            "sparse": penalty, "sparse-relu": penalty, "sparse-unit-norm": penalty,
+            "sparse": penalty,
+            "sparse-relu": penalty,
+            "sparse-unit-norm": penalty,
             "topk": {"active_units": self.active_units},
         }
         variant = VARIANTS[self.variant]

@@ -143,9 +143,10 @@ def reconstruction_error(model: Autoencoder, images: torch.Tensor) -> float:
 
 
 def near_zero(z: torch.Tensor) -> torch.Tensor:
-    """Which entries of the codes z (N, d) are near zero, unit by unit (NEAR_ZERO_RELATIVE).
+    """Which entries of the codes z (N, d) are near zero, unit by unit.
 
-    A unit that is exactly 0 on every image is near zero throughout."""
+    Near zero: at most NEAR_ZERO_RELATIVE times the unit's 99th percentile
+    of |z|. A unit that is 0 on every image is near zero throughout."""
     magnitude = z.abs()
     scale = torch.quantile(magnitude.double(), 0.99, dim=0).to(magnitude.dtype)
     return magnitude <= NEAR_ZERO_RELATIVE * scale
@@ -161,7 +162,8 @@ def latent_statistics(z: torch.Tensor, labels: torch.Tensor) -> dict:
         "abs_mean": magnitude.mean().item(),
         "abs_p99": torch.quantile(magnitude.flatten().double(), 0.99).item(),
         "near_zero_fraction": near_zero(z).double().mean().item(),
-        # Units that are exactly 0 for every test image (a ReLU or top-k code can starve one).
+        # Units that are 0 for every test image (ReLU and top-k codes can
+        # starve one).
         "dead_units": int((magnitude.amax(0) == 0).sum()),
         "unit_abs_mean": magnitude.mean(0).tolist(),
         "class_unit_abs_mean": per_class.tolist(),
