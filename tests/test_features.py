@@ -58,7 +58,9 @@ def test_nearest_neighbours_vote_and_break_ties_towards_the_smaller_digit():
     codes = np.array([[0.0], [1.0], [10.0], [11.0]])
     labels = np.array([3, 3, 7, 2])
     assert list(measures.nearest_labels(codes, labels, np.array([[0.4], [10.4]]), k=2)) == [3, 2]
-    assert list(measures.nearest_labels(codes, labels, codes, k=1, exclude_self=True)) == [3, 3, 2, 7]
+    # One protocol: k defaults to the project's NEIGHBOURS, and k never exceeds the codes there are.
+    assert measures.NEIGHBOURS == 5
+    assert list(measures.nearest_labels(codes, labels, np.array([[5.0]]))) == [3]  # 4 votes: 3, 3, 7, 2
 
 
 def test_scores_are_accuracies_per_classifier_and_condition():
