@@ -549,21 +549,21 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("close-to-vanilla", "original", "convolutions",
           "The denoising and the sparse model reconstruct about as well as vanilla d = 32: each one's clean test "
           "error is within 10% of vanilla's.",
-          tuple(Effect(change(name, "vanilla-d32", "test_mse"), between(-0.1, 0.1), "change", NAMES[name])
+          tuple(Effect(change(name, "vanilla-d32", "test_mse"), between(-0.1, 0.1), "change", f"for {NAMES[name]}")
                 for name in ("denoising-d32", "sparse-d32"))),
     # ------------------------------------------------ the training curves
     Claim("published-losses", "original", "training-curves",
           "The published final losses reproduce: each of the five is within 5% of our mean, once the published "
           "value's rounding to four decimals is allowed for.",
-          tuple(Effect(gap_to_published(name), reproduces(name), "change", NAMES[name]) for name in FIVE)),
+          tuple(Effect(gap_to_published(name), reproduces(name), "change", f"for {NAMES[name]}") for name in FIVE)),
     Claim("not-converged", "ours", "training-curves",
           "No run has converged at 30 epochs: over the last ten, every model's training loss still trends down "
           "(least-squares slope below zero).",
-          tuple(Effect(late_trend(name), below(0.0), "rate", NAMES[name]) for name in FIVE)),
+          tuple(Effect(late_trend(name), below(0.0), "rate", f"for {NAMES[name]}") for name in FIVE)),
     # ------------------------------------------------ paths
     Claim("smooth-paths", "original", "paths",
           "Straight paths between class centroids decode smoothly: no step exceeds twice the path's mean step.",
-          tuple(Effect(path_unevenness(ends), at_most(2.0), "ratio", f"{ends[0]} → {ends[1]}")
+          tuple(Effect(path_unevenness(ends), at_most(2.0), "ratio", f"path {ends[0]} → {ends[1]}")
                 for ends in measures.CENTROID_PATHS)),
     Claim("paths-join-classes", "ours", "paths",
           "Each path runs from one digit to the other: both of its ends decode to images that a k-NN on pixels "
@@ -604,10 +604,10 @@ CLAIMS: tuple[Claim, ...] = (
           "half of its entries are near zero even at λ = 10⁻¹, and up to λ = 10⁻² the clean test error stays "
           "within 5% of λ = 10⁻⁴'s.",
           tuple(Effect(scale_ratio(sparse_name(b), sparse_name(a)), below(1.0), "ratio",
-                       f"scale, λ = {a:g} → {b:g}") for a, b in zip(SPARSITY_WEIGHTS, SPARSITY_WEIGHTS[1:]))
+                       f"scale from λ = {a:g} to {b:g}") for a, b in zip(SPARSITY_WEIGHTS, SPARSITY_WEIGHTS[1:]))
           + (Effect(near_zero_share(sparse_name(1e-1)), below(0.5), "share", "near-zero entries at λ = 0.1"),
              Effect(change(sparse_name(1e-2), sparse_name(1e-4), "test_mse"), at_most(0.05), "change",
-                    "cost in test error, λ = 0.0001 → 0.01"))),
+                    "cost in test error from λ = 0.0001 to 0.01"))),
     Claim("topk-nearly-free", "ours", "lambda-sweep",
           "A code with 8 of its 32 units active reconstructs nearly as well: the top-k model's clean test error "
           "is at most 10% above vanilla d = 32's.",
@@ -650,16 +650,16 @@ CLAIMS: tuple[Claim, ...] = (
           one(against_pca(f"vanilla-d{WIDEST}", WIDEST), at_most(0.0), "change")),
     Claim("error-falls-with-width", "ours", "knee",
           f"The autoencoder's test error falls with every doubling of d, up to d = {WIDEST}.",
-          tuple(Effect(doubling(d), below(1.0), "ratio", f"d = {d // 2} → {d}") for d in SWEEP_DIMS[1:])),
+          tuple(Effect(doubling(d), below(1.0), "ratio", f"from d = {d // 2} to {d}") for d in SWEEP_DIMS[1:])),
     # ------------------------------------------------ the linear autoencoder
     Claim("linear-finds-subspace", "ours", "linear",
           "Trained by the same loop, a linear autoencoder finds PCA's subspace, as Baldi and Hornik's optimum "
           "says it should: at every width the mean squared cosine of the principal angles is at least 0.95.",
-          tuple(Effect(subspace_overlap(c.latent_dim), at_least(0.95), "number", f"d = {c.latent_dim}")
+          tuple(Effect(subspace_overlap(c.latent_dim), at_least(0.95), "number", f"at d = {c.latent_dim}")
                 for c in LINEAR_SWEEP)),
     Claim("linear-matches-pca", "ours", "linear",
           "Trained by the same loop, a linear autoencoder reaches PCA's test error: within 5% at every width.",
-          tuple(Effect(against_pca(c.name, c.latent_dim), at_most(0.05), "change", f"d = {c.latent_dim}")
+          tuple(Effect(against_pca(c.name, c.latent_dim), at_most(0.05), "change", f"at d = {c.latent_dim}")
                 for c in LINEAR_SWEEP)),
     # ------------------------------------------------ the noise sweep
     Claim("code-moves-less", "ours", "noise-sweep",
@@ -671,7 +671,7 @@ CLAIMS: tuple[Claim, ...] = (
           tuple(Effect(error_at_sigma_against("denoising-d32", SIGMA, sigma), below(0.0), "change",
                        f"against σ = {sigma:g}") for sigma in OTHER_SIGMAS)),
     Claim("clipping-explains", "ours", "noise-sweep",
-          "Clipping is what makes clean images hard for it: trained and tested on unclipped noise, the denoiser "
+          "Clipping is what makes clean images hard for the denoiser: trained and tested on unclipped noise, it "
           "does better on clean images than at σ = 0.3.",
           one(error_at_sigma_against("denoising-unclipped-d32", 0.0, SIGMA, clip=False), below(0.0), "change")),
     Claim("unclipped-no-clean-cost", "ours", "noise-sweep",
@@ -833,10 +833,12 @@ def section_markdown(entries: list[dict]) -> str:
     return "\n".join(claim_markdown(e) for e in entries) + "\n"
 
 
-def _headline_effect(entry: dict) -> str:
-    named = f"{entry['decided_by']}: " if len(entry["effects"]) > 1 else ""
+def _headline_effect(entry: dict, bold: bool = False) -> str:
+    """The effect a claim's verdict rests on, with its name when the claim has several: "−36% (−40 to −33%)
+    against sparse"."""
     decided = next(e for e in entry["effects"] if e["name"] == entry["decided_by"])
-    return named + effect_text(decided)
+    text = f"**{effect_text(decided)}**" if bold else effect_text(decided)
+    return text + (f" {entry['decided_by']}" if len(entry["effects"]) > 1 else "")
 
 
 def _counts(entries: list[dict]) -> str:
@@ -869,7 +871,7 @@ def findings_markdown(entries: list[dict]) -> str:
             continue
         e = found[claim_id]
         origin = "the original's claim" if e["source"] == "original" else "our claim"
-        lines.append(f"- {verdict_badge(e['verdict'])} **{_headline_effect(e)}**, {_seeds(e)}<br>"
+        lines.append(f"- {verdict_badge(e['verdict'])} {_headline_effect(e, bold=True)}, {_seeds(e)}<br>"
                      f"{e['statement']} ({origin}; [evidence](part-3-experiments.md#{e['section']}))")
     return "\n".join(lines) + "\n"
 
