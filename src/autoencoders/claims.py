@@ -312,8 +312,8 @@ class SeedRuns:
 
 D32 = ("vanilla-d32", "denoising-d32", "sparse-d32", "conv-d32")
 FIVE = ("vanilla-d2", *D32)
-NAMES = {"vanilla-d2": "vanilla, d = 2", "vanilla-d32": "vanilla, d = 32", "denoising-d32": "denoising",
-         "sparse-d32": "sparse", "conv-d32": "convolutional", "pca-d32": "PCA, d = 32"}
+NAMES = {"vanilla-d2": "vanilla d = 2", "vanilla-d32": "vanilla d = 32", "denoising-d32": "the denoiser",
+         "sparse-d32": "the sparse model", "conv-d32": "the conv model", "pca-d32": "PCA d = 32"}
 ROUNDING = 0.00005  # the published losses are given to four decimals: each is its value ± half a unit there
 
 
