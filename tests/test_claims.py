@@ -111,7 +111,7 @@ def test_a_claim_uses_the_seeds_at_which_all_of_its_runs_exist():
 def test_every_file_the_pages_include_comes_from_the_ledger():
     ledger = json.loads((DOCS / "results" / "claims.json").read_text())
     files = claims.markdown_files(ledger)
-    assert {"ledger.md", "findings.md"} <= set(files)
+    assert {"method.md", "ledger.md", "findings.md"} <= set(files)
     assert {f"claims/{c.section}.md" for c in claims.CLAIMS} <= set(files)
     for relative, text in files.items():
         assert (DOCS / "results" / relative).read_text() == text, relative

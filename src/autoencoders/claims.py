@@ -847,8 +847,8 @@ def _counts(entries: list[dict]) -> str:
 
 
 def ledger_markdown(entries: list[dict]) -> str:
-    """The method, then every claim grouped by section, one folded table per section."""
-    lines = [rule_sentence(), ""]
+    """Every claim grouped by section, one folded table per section."""
+    lines = []
     sections = _by_section(entries)
     for section, group in sections.items():
         claims = f"{len(group)} claim" + ("s" if len(group) != 1 else "")
@@ -884,10 +884,12 @@ def _by_section(entries: list[dict]) -> dict[str, list[dict]]:
 
 
 def markdown_files(ledger: dict) -> dict[str, str]:
-    """Every Markdown file derived from claims.json, by path relative to docs/results/: the ledger, one
-    verdict fragment per section of Part 3, and the findings that Part 3 and the hub lead with."""
+    """Every Markdown file derived from claims.json, by path relative to docs/results/: how a verdict is
+    decided, the ledger, one verdict fragment per section of Part 3, and the findings that Part 3 and the
+    hub lead with."""
     entries = ledger["claims"]
-    files = {"ledger.md": ledger_markdown(entries), "findings.md": findings_markdown(entries)}
+    files = {"method.md": rule_sentence() + "\n", "ledger.md": ledger_markdown(entries),
+             "findings.md": findings_markdown(entries)}
     for section, group in _by_section(entries).items():
         files[f"claims/{section}.md"] = section_markdown(group)
     return files
