@@ -32,9 +32,9 @@ SCHEMA = 2
 # ---------------------------------------------------------------- the statistics of a verdict
 
 LEVEL = 0.95  # the confidence of every interval on the site
-METHOD = ("Student's t-interval over seeds, mean ± t × standard deviation ÷ √(number of seeds), with t the "
-          "two-sided 95% quantile of Student's t with one degree of freedom fewer than there are seeds, computed "
-          "exactly; each seed's value compares models trained on that seed's images, so comparisons are paired")
+METHOD = ("Student's t-interval over seeds, mean ± t·s/√n for n seeds with standard deviation s, t the exact "
+          "two-sided 95% point of Student's t with n − 1 degrees of freedom; a seed's value compares models "
+          "trained on that seed's images, so comparisons are paired")
 
 
 def t_coverage(t: float, df: int) -> float:
@@ -792,11 +792,10 @@ def verdict_badge(verdict: str) -> str:
 
 def rule_sentence() -> str:
     words = [f"{verdict_badge(w)} when {VERDICTS[w][0]}" for w in VERDICTS]
-    return ("Every claim is measured on every seed at which its runs exist. Its verdict comes from the mean of "
-            "its effect over those seeds and a 95% confidence interval for that mean: " + "; ".join(words[:-1])
-            + "; " + words[-1] + ". The interval is " + METHOD + ". A claim that states "
-            "several things at once (every model, every step) gives each its own interval, and is Confirmed only "
-            "when all of them are, Contradicted as soon as one is.")
+    return ("A verdict comes from the mean of a claim's effect over the seeds at which its runs exist, and a 95% "
+            "confidence interval for that mean: " + "; ".join(words) + ". The interval is " + METHOD + ". A claim "
+            "that states several things at once gives each its own interval, and is Confirmed only when all of "
+            "them are, Contradicted as soon as one is.")
 
 
 def _source(entry: dict) -> str:
