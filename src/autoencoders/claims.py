@@ -225,6 +225,7 @@ class SeedRuns:
         self._load_data = load_data
         self._features = features_document  # features.json, as the build evaluated it
         self._codes: dict[str, np.ndarray] = {}
+        self._curves: dict[tuple[str, bool], np.ndarray] = {}
 
     def run(self, name: str) -> RunResult:
         if name not in self._runs:
@@ -273,6 +274,14 @@ class SeedRuns:
         if name not in self._codes:
             self._codes[name] = measures.encode(self.run(name).model, self.test_images)
         return self._codes[name]
+
+    def noise_curve(self, name: str, clip: bool = True) -> np.ndarray:
+        """Run `name`'s test error at each level of the noise sweep (measures.noise_curve), computed once."""
+        if (name, clip) not in self._curves:
+            self._curves[name, clip] = measures.noise_curve(
+                self.run(name).model, self.test_images, measures.NOISE_LEVELS,
+                min(measures.NOISE_SWEEP_IMAGES, len(self.test_images)), clip)
+        return self._curves[name, clip]
 
     @cached_property
     def plane(self) -> np.ndarray:
@@ -433,17 +442,12 @@ def displacement_change(s: SeedRuns) -> float:
     return moved["denoising-d32"] / moved["vanilla-d32"] - 1
 
 
-def noise_curve(s: SeedRuns, name: str, clip: bool = True) -> np.ndarray:
-    return measures.noise_curve(s.run(name).model, s.test_images, measures.NOISE_LEVELS,
-                                min(measures.NOISE_SWEEP_IMAGES, len(s.test_images)), clip)
-
-
 def error_at_sigma_against(name: str, sigma: float, other: float, clip: bool = True) -> Callable[[SeedRuns], float]:
     """Run `name`'s error at noise level `sigma` relative to its error at `other` (below 0: lower at sigma)."""
     levels = [float(v) for v in measures.NOISE_LEVELS]
 
     def measure(s: SeedRuns) -> float:
-        curve = noise_curve(s, name, clip)
+        curve = s.noise_curve(name, clip)
         return float(curve[levels.index(sigma)] / curve[levels.index(other)] - 1)
     return measure
 
