@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator  # noqa: E402
 
+from autoencoders.data import training_indices  # noqa: E402
 from autoencoders.experiments import COMPARED, CONFIGURATIONS  # noqa: E402
 # Measurements live in the package, shared with the claim ledger; recipes import them from here too.
 from autoencoders.measures import class_centroids, decode, encode, pixel_mse, reconstruct  # noqa: E402,F401
@@ -60,6 +61,17 @@ def text_colour(background: str) -> str:
 
 
 # ---------------------------------------------------------------- digits
+
+def training_set(ctx, run):
+    """The images `run` trained on, (N, 1, 28, 28), and their labels: what the project's k-NN votes ask."""
+    index = training_indices(ctx.data, run.config.train_size, run.config.seed)
+    return ctx.data.train_images[index], ctx.data.train_labels[index].numpy()
+
+
+def flat(images) -> np.ndarray:
+    """Images as rows of float64 pixels, for the k-NN on pixels."""
+    return np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+
 
 def show_digit(ax, image, title: str | None = None, fontsize: float = 7) -> None:
     """One 28x28 image, black ink on white like the page, no axes."""

@@ -1,16 +1,25 @@
-"""Testing the diagnosis of the L1 penalty, over four decades of lambda and with a top-k code."""
+"""Testing the diagnosis of the L1 penalty: four decades of lambda, a top-k code, and the two fixes."""
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, NullFormatter
 from _style import CONFIG_COLOURS, figure, log_ticks, panel_label
 
-from autoencoders.experiments import LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK
+from autoencoders.experiments import LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK, RunConfig
 from autoencoders.render import Rendered
 from autoencoders.train import NEAR_ZERO_RELATIVE
 
-RUNS = ("sparse-d32-s*", "sparse-d32-lambda*-s*", "vanilla-d32-s*", "topk-d32-s*")
+RUNS = ("sparse-d32-s*", "sparse-d32-lambda*-s*", "vanilla-d32-s*", "topk-d32-s*", "relu-d32-s*", "sparse-relu-d32-s*",
+        "unit-norm-d32-s*", "sparse-unit-norm-d32-s*")
 SWEEP_COLOUR = CONFIG_COLOURS["sparse-d32"]
 VANILLA = "vanilla-d32"
+
+# The bottom row: each fix beside the same model without its penalty (hollow bars), one colour per model.
+FIXES = (
+    ("vanilla-d32", "sparse-d32", "series'\ncode", CONFIG_COLOURS["sparse-d32"]),
+    ("relu-d32", "sparse-relu-d32", "ReLU\ncode", "#56B4E9"),
+    ("unit-norm-d32", "sparse-unit-norm-d32", "unit-norm\ndecoder", "#332288"),
+)
 
 # What each panel shows: a run's value, its axis label, and whether the axis is logarithmic.
 PANELS = (
@@ -20,11 +29,47 @@ PANELS = (
 )
 
 
+def fix_bars(ax, per_seed, key: str, value, ylabel: str) -> dict:
+    """(d), (f): per fix, the unpenalised model (hollow) and the penalised one (filled), means with seed dots;
+    the near-zero panel hatches the part that units dead on every test image account for."""
+    means = {}
+    for group, (control, penalised, _, colour) in enumerate(FIXES):
+        for offset, name, filled in ((-0.2, control, False), (0.2, penalised, True)):
+            values = per_seed(name, value)
+            x = group + offset
+            ax.bar(x, values.mean(), width=0.36, color=colour if filled else "white", edgecolor=colour, lw=1.2,
+                   alpha=0.75 if filled else 1.0)
+            if key == "near_zero":
+                dead = per_seed(name, lambda r: 100 * r.metrics["latent"]["dead_units"] / r.config.latent_dim)
+                ax.bar(x, dead.mean(), width=0.36, color="none", edgecolor="black", hatch="////", lw=0)
+            ax.plot(np.full(len(values), x), values, "o", ms=2.5, color="black", alpha=0.7, mew=0)
+            means[name] = float(values.mean())
+    ax.set_xticks(range(len(FIXES)), [label for _, _, label, _ in FIXES], fontsize=7.5)
+    ax.set_ylabel(ylabel)
+    return means
+
+
+def shrink_bars(ax, per_seed) -> dict:
+    """(e): per fix, the code's scale with the penalty over its scale without, per seed (paired by seed)."""
+    scale = lambda r: r.metrics["latent"]["abs_mean"]
+    ratios = {}
+    for group, (control, penalised, _, colour) in enumerate(FIXES):
+        values = per_seed(penalised, scale) / per_seed(control, scale)
+        ax.bar(group, values.mean(), width=0.5, color=colour, alpha=0.75, edgecolor=colour, lw=1.2)
+        ax.plot(np.full(len(values), group), values, "o", ms=2.5, color="black", alpha=0.7, mew=0)
+        ratios[penalised] = float(values.mean())
+    ax.axhline(1, color="#999999", lw=0.8)
+    ax.set_xticks(range(len(FIXES)), [label for _, _, label, _ in FIXES], fontsize=7.5)
+    ax.set_ylabel("mean |z| with the penalty\n÷ mean |z| without it")
+    return ratios
+
+
 def render(ctx) -> Rendered:
     per_seed = lambda name, value: np.array([value(r) for r in ctx.runs_matching(f"{name}-s*")])
     seeds = len(ctx.seeds)
-    fig = figure(height=2.9)
-    axes = fig.subplots(1, len(PANELS))
+    fig = figure(height=5.9)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[3.1, 2.8])
+    axes = top.subplots(1, len(PANELS))
     means = {}
     for letter, ax, (key, value, ylabel, logarithmic) in zip("abc", axes, PANELS):
         sweep = np.stack([per_seed(c.name, value) for c in LAMBDA_SWEEP])  # (lambdas, seeds)
@@ -41,13 +86,25 @@ def render(ctx) -> Rendered:
         if logarithmic:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.01, not 10^-2
+            ax.yaxis.set_minor_formatter(NullFormatter())
         elif key == "near_zero":
             ax.set_ylim(0, 100)
         ax.set_xlabel("λ")
         ax.set_ylabel(ylabel)
         panel_label(ax, letter)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+    top.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+
+    fixed = {}
+    for letter, ax, (key, value, ylabel, _) in zip("def", bottom.subplots(1, len(PANELS)), PANELS):
+        fixed[key] = shrink_bars(ax, per_seed) if key == "scale" else fix_bars(ax, per_seed, key, value, ylabel)
+        if key == "near_zero":
+            ax.set_ylim(0, 100)
+        panel_label(ax, letter)
+    bottom.legend([Patch(facecolor="white", edgecolor="black"), Patch(facecolor="#777777", edgecolor="black"),
+                   Patch(facecolor="white", edgecolor="black", hatch="////")],
+                  ["without the penalty", f"with it (λ = {RunConfig.sparsity_weight:g})", "units never active"],
+                  loc="outside lower center", ncols=3, frameon=False)
 
     low, high = SPARSITY_WEIGHTS[0], SPARSITY_WEIGHTS[-1]
     fall = means[("scale", low)] / means[("scale", high)]
@@ -60,16 +117,26 @@ def render(ctx) -> Rendered:
         "fig.lambda_sweep.near_zero.vanilla": f"{means[('near_zero', VANILLA)]:.0f}%",
         "fig.lambda_sweep.test_mse.topk": f"{means[('test_mse', TOPK.name)]:.4f}",
         "fig.lambda_sweep.test_mse.vanilla": f"{means[('test_mse', VANILLA)]:.4f}",
+        **{f"fig.lambda_sweep.fix.{key}.{name}": (f"{m:.0f}%" if key == "near_zero" else f"{m:.3g}")
+           for key, found in fixed.items() for name, m in found.items()},
     }
-    alt = (f"Three panels against the L1 weight λ from {low:g} to {high:g} on a logarithmic axis, means over "
+    fix_text = "; ".join(f"{label.replace(chr(10), ' ')}: near-zero {fixed['near_zero'][c]:.0f}% without the "
+                         f"penalty and {fixed['near_zero'][p]:.0f}% with it, the code's scale "
+                         f"{fixed['scale'][p]:.2f} times as large with it" for c, p, label, _ in FIXES)
+    alt = (f"Six panels. Top row, against the L1 weight λ from {low:g} to {high:g} on a logarithmic axis, means over "
            f"{seeds} seeds with single seeds as dots; horizontal lines mark the vanilla model and the top-k model "
            f"with {TOPK.active_units} of 32 units active. (a) Clean test MSE: "
            f"{means[('test_mse', low)]:.4f} at λ = {low:g}, {means[('test_mse', high)]:.4f} at λ = {high:g}; "
            f"vanilla {means[('test_mse', VANILLA)]:.4f}, top-k {means[('test_mse', TOPK.name)]:.4f}. "
            f"(b) Mean |z|: it falls {fall:.0f}-fold across the sweep. (c) Near-zero entries: "
            f"{means[('near_zero', low)]:.0f}% at λ = {low:g}, {means[('near_zero', high)]:.0f}% at λ = {high:g}; "
-           f"vanilla {means[('near_zero', VANILLA)]:.0f}%, top-k {means[('near_zero', TOPK.name)]:.0f}%.")
-    caption = (f"The sparse model (d = 32) over four decades of λ, beside the vanilla model and a top-k code with "
-               f"{TOPK.active_units} of 32 units active; means over {seeds} seeds, dots single seeds. Near zero: "
-               f"|z| below {NEAR_ZERO_RELATIVE:g} × the run's 99th percentile of |z|.")
+           f"vanilla {means[('near_zero', VANILLA)]:.0f}%, top-k {means[('near_zero', TOPK.name)]:.0f}%. "
+           f"Bottom row, bars for three models, each without and with the penalty at λ = "
+           f"{RunConfig.sparsity_weight:g}: (d) clean test MSE, (e) the code's scale with the penalty over without, "
+           f"(f) near-zero entries; {fix_text}.")
+    caption = (f"(a)–(c) The sparse model (d = 32) over four decades of λ, beside the vanilla model and a top-k code "
+               f"({TOPK.active_units} of 32 units active). (d)–(f) A ReLU code and a unit-norm decoder, each without "
+               f"(hollow) and with (filled) the penalty at λ = {RunConfig.sparsity_weight:g}; hatched: units never "
+               f"active. Means over {seeds} seeds, dots single seeds. Near zero: |z| at most "
+               f"{NEAR_ZERO_RELATIVE:g} × its unit's 99th percentile.")
     return Rendered(fig, alt, caption, numbers)

@@ -1,9 +1,9 @@
 """Where the vanilla d=2 model puts each of the 10,000 test digits."""
 
 import numpy as np
-from _style import DIGIT_COLOURS, encode, figure, panel_label, text_colour
+from _style import DIGIT_COLOURS, encode, figure, panel_label, text_colour, training_set
 
-from autoencoders.measures import class_geometry, own_region_share
+from autoencoders.measures import NEIGHBOURS, class_geometry, knn_accuracy_by_class
 from autoencoders.render import Rendered
 
 RUNS = ("vanilla-d2-s*",)
@@ -11,7 +11,7 @@ BINS = 120  # density grid per axis
 BACKDROP = (0.99, 0.95, 0.8, 0.5)  # shares of all codes that the grey regions behind the classes enclose
 BACKDROP_GREYS = ("#f5f5f5", "#ebebeb", "#dfdfdf", "#d0d0d0")
 CORE = 0.6  # each class's contour encloses this share of its codes
-OWN_REGION = 0.9  # a class "holds its own region" when this share of its codes have mostly its own neighbours
+OWN_REGION = 0.9  # a class "holds its own region" when k-NN on the training codes reads this share of its test codes
 
 
 def push_apart(points: np.ndarray, gap: float, rounds: int = 100) -> np.ndarray:
@@ -110,7 +110,8 @@ def render(ctx) -> Rendered:
     # Which classes sit closest? Distances between centroids, in units of the typical spread.
     closest = ", ".join(f"{a}–{b}" for a, b in geometry.pairs()[:3])
     far = geometry.isolation()[0]
-    share = own_region_share(z, labels)
+    train_images, train_labels = training_set(ctx, run)
+    share = knn_accuracy_by_class(encode(run.model, train_images), train_labels, z, labels)
     own = [d for d, v in share.items() if v >= OWN_REGION]
     shared = [d for d, v in share.items() if v < OWN_REGION]
 
@@ -130,6 +131,7 @@ def render(ctx) -> Rendered:
                "fig.latent_map.core_share": f"{100 * CORE:.0f}%",
                "fig.latent_map.backdrop_shares": ", ".join(f"{100 * v:.0f}%" for v in sorted(BACKDROP)),
                "fig.latent_map.own_region_share": f"{100 * OWN_REGION:.0f}%",
+               "fig.latent_map.neighbours": str(NEIGHBOURS),
                "fig.latent_map.own_region_classes": ", ".join(map(str, own)) or "none",
                "fig.latent_map.shared_region_classes": ", ".join(map(str, shared)) or "none"}
     return Rendered(fig, alt, caption, numbers)

@@ -1,7 +1,7 @@
 """What the vanilla d=2 decoder draws across the latent plane, and along straight paths."""
 
 import numpy as np
-from _style import decode, digit_rows, encode, figure, panel_label
+from _style import decode, digit_rows, encode, figure, flat, panel_label, training_set
 from matplotlib import patheffects
 
 from autoencoders.measures import (CENTROID_PATHS, NEIGHBOURS, PATH_STEPS, centroid_paths, class_geometry,
@@ -57,9 +57,11 @@ def render(ctx) -> Rendered:
     paths = [p.images for p in found]
     unevenness = [p.unevenness for p in found]
     span = [p.span for p in found]
-    # Which digits live along each path: the most common label among the test codes nearest each point.
-    t = np.linspace(0, 1, PATH_STEPS)[:, None]
-    near = [nearest_labels(z, labels, (1 - t) * centre[a] + t * centre[b], NEIGHBOURS).tolist() for a, b in pairs]
+    # What each decoded image shows: the digit that the project's k-NN, on the pixels of the run's own
+    # training images, reads in it.
+    train_images, train_labels = training_set(ctx, run)
+    read = lambda images: nearest_labels(flat(train_images), train_labels, flat(images)).tolist()
+    near = [read(images) for images in paths]
 
     # Narrower than the column: the page scales it up to the column's width, and on a phone it shrinks
     # less than a full-width figure would, so its labels stay legible there.
@@ -108,9 +110,10 @@ def render(ctx) -> Rendered:
 
     detours = {(a, b): [d for d in dict.fromkeys(row) if d not in (a, b)] for (a, b), row in zip(pairs, near)}
     via = "; ".join(f"{a}→{b}: {', '.join(map(str, d))}" for (a, b), d in detours.items() if d) or "none"
-    # Is a class centroid a typical member of its class? Not when other digits dominate around it.
-    foreign = dict(zip(digits, nearest_labels(z, labels, centroids, NEIGHBOURS).tolist()))
-    foreign = ", ".join(f"{d} (among {o}s)" for d, o in foreign.items() if o != d) or "none"
+    # Does a path start and end at its digits? What its ends, the class centroids, decode to.
+    ends = sorted({d for pair in pairs for d in pair})
+    end_read = dict(zip(ends, read(decode(model, np.stack([centre[d] for d in ends])))))
+    foreign = ", ".join(f"{d} (read as {o})" for d, o in end_read.items() if o != d) or "none"
     faded = int((~occupied).sum())
     worst = int(np.argmax(unevenness))
     flattest = int(np.argmin(span))
@@ -119,7 +122,7 @@ def render(ctx) -> Rendered:
         "fig.manifold.empty_cells": f"{faded} of {GRID * GRID}",
         **{f"fig.manifold.step_ratio.{a}_{b}": f"{u:.2f}" for (a, b), u in zip(pairs, unevenness)},
         "fig.manifold.other_labels_on_paths": via,
-        "fig.manifold.centroids_among_other_class": foreign,
+        "fig.manifold.ends_read_as_other_digit": foreign,
         **{f"fig.manifold.end_to_end_rms.{a}_{b}": f"{s:.3f}" for (a, b), s in zip(pairs, span)},
         "fig.manifold.seed": str(seed),
         "fig.manifold.most_uneven_path": "{}→{}".format(*pairs[worst]),
@@ -136,10 +139,11 @@ def render(ctx) -> Rendered:
            f"digits decoded along straight lines between class centroids ({path_list}). The largest step along a "
            f"path is at most {max(unevenness):.2f} times the mean step (path {pairs[worst][0]}→{pairs[worst][1]}); "
            f"the {pairs[flattest][0]} and {pairs[flattest][1]} centroids decode to nearly the same image "
-           f"(root-mean-square pixel difference {span[flattest]:.3f}). Under each image is the digit most common "
-           f"among the nearest test codes; other classes than the two ends met along the paths: {via}.")
+           f"(root-mean-square pixel difference {span[flattest]:.3f}). Under each image is the digit that a "
+           f"nearest-neighbour vote on the pixels of the training images reads in it; digits other than the two "
+           f"ends read along the paths: {via}.")
     caption = (f"(a) The vanilla d = 2 decoder (seed {seed}) on a {GRID} × {GRID} grid over the test codes, faded where "
                f"no test code is near; arrows: the paths of (b). (b) {PATH_STEPS} decoded points on each straight path "
-               f"between two class centroids; under each, the most common digit among the {NEIGHBOURS} nearest test "
-               f"codes (vermilion: neither end's).")
+               f"between two class centroids; under each, the digit that the {NEIGHBOURS} nearest training images "
+               f"(pixels) vote for (vermilion: neither end's).")
     return Rendered(fig, alt, caption, numbers)

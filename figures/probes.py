@@ -20,7 +20,6 @@ def render(ctx) -> Rendered:
     document = ctx.features
     rows = [r for r in ROWS if r in document["sets"]]
     k = document["neighbours"]
-    seeds = [str(s) for s in document["seeds"]]
     fig = figure(height=3.8)
     axes = fig.subplots(1, 2, sharey=True)
     y = np.arange(len(rows))[::-1].astype(float)
@@ -33,7 +32,7 @@ def render(ctx) -> Rendered:
                 measure = entry[f"{classifier}.{condition}"]
                 ax.barh(row + offset, 100 * measure["mean"], height=height, color=colour, edgecolor=colour,
                         lw=0.6, **style)
-                values = [100 * measure["values"][s] for s in seeds]
+                values = [100 * v for v in measure["values"].values()]  # the seeds of this feature set
                 ax.plot(values, np.full(len(values), row + offset), "|", color="black", ms=5, mew=0.8)
         ax.set_xlim(0, 100)
         ax.set_xlabel("test accuracy (%)")
@@ -49,6 +48,8 @@ def render(ctx) -> Rendered:
               Line2D([], [], ls="none", marker="|", color="black", ms=7, label="single seeds")]
     fig.legend(handles=legend, loc="outside lower center", ncols=3, frameon=False)
 
+    counts = sorted({len(document["sets"][n]["seeds"]) for n in rows})
+    over = f"{counts[0]} seeds" if len(counts) == 1 else f"{counts[0]} to {counts[-1]} seeds, as each was trained"
     mean = lambda name, measure: 100 * document["sets"][name][measure]["mean"]
     numbers = {f"fig.probes.{name}.{m}": f"{mean(name, m):.1f}%" for name in rows
                for m in ("probe.clean", "probe.noisy", "knn.clean", "knn.noisy")}
@@ -58,8 +59,8 @@ def render(ctx) -> Rendered:
                           f"{mean(n, 'knn.noisy'):.0f}% noisy" for n in rows)
     alt = (f"Two horizontal bar charts of digit-classification accuracy, (a) a linear probe and (b) {k}-nearest "
            f"neighbours, each fitted on frozen features of the training images and scored on clean and on noisy "
-           f"test images; means over {len(seeds)} seeds. {described}.")
+           f"test images; means over {over}. {described}.")
     caption = (f"How well a classifier reads the digit from each frozen code, PCA of the same width, and the raw "
-               f"pixels: solid bars clean test images, hatched bars σ = 0.3 noise; means over {len(seeds)} seeds, "
+               f"pixels: solid bars clean test images, hatched bars σ = 0.3 noise; means over {over}, "
                f"ticks single seeds.")
     return Rendered(fig, alt, caption, numbers)

@@ -8,6 +8,7 @@ from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from autoencoders.experiments import PUBLISHED_FINAL_LOSS
 from autoencoders.experiments import CONFIGURATIONS
+from autoencoders.measures import LATE_EPOCHS, late_trend
 from autoencoders.render import Rendered
 
 RUNS = tuple(f"{c.name}-s*" for c in CONFIGURATIONS)  # the published table, every seed
@@ -32,9 +33,9 @@ def render(ctx) -> Rendered:
         finals[name] = mean[-1]
         if histories[:, -1].min() <= published <= histories[:, -1].max():
             within.append(name)
-        # How much the loss still fell per epoch over the last (up to) five epochs, relative, mean over seeds.
-        window = min(5, epochs - 1)
-        drift[name] = 1 - (mean[-1] / mean[-1 - window]) ** (1 / window) if window else 0.0
+        # How fast the loss still fell at the end (its trend over the last epochs, as the claims judge it),
+        # per epoch, mean over seeds.
+        drift[name] = -float(np.mean([late_trend(h, LATE_EPOCHS) for h in histories]))
     log_ticks(ax, "y", [0.01, 0.02, 0.03, 0.05, 0.1])
     ax.set_xlim(0.5, epochs + 1)
     ax.set_xlabel("epoch")

@@ -59,7 +59,9 @@ def test_nearest_neighbours_vote_and_break_ties_towards_the_smaller_digit():
     codes = np.array([[0.0], [1.0], [10.0], [11.0]])
     labels = np.array([3, 3, 7, 2])
     assert list(measures.nearest_labels(codes, labels, np.array([[0.4], [10.4]]), k=2)) == [3, 2]
-    assert list(measures.nearest_labels(codes, labels, codes, k=1, exclude_self=True)) == [3, 3, 2, 7]
+    # One protocol: k defaults to the project's NEIGHBOURS, and k never exceeds the codes there are.
+    assert measures.NEIGHBOURS == 5
+    assert list(measures.nearest_labels(codes, labels, np.array([[5.0]]))) == [3]  # 4 votes: 3, 3, 7, 2
 
 
 def test_scores_are_accuracies_per_classifier_and_condition():
@@ -85,7 +87,8 @@ def test_features_json_covers_every_model_baseline_and_seed():
         for classifier in features.CLASSIFIERS:
             for condition in features.CONDITIONS:
                 values = entry[f"{classifier}.{condition}"]["values"]
-                assert set(values) == {str(s) for s in seeds}, (name, classifier, condition)
+                assert list(values) == [str(s) for s in entry["seeds"]], (name, classifier, condition)
+                assert set(entry["seeds"]) <= set(document["seeds"])
                 assert all(0.1 <= v <= 1.0 for v in values.values())  # better than chance, or a bug
     # The baselines are what they say: 784 pixels, PCA of the codes' widths.
     assert document["sets"]["pixels"]["dim"] == 784
@@ -115,7 +118,7 @@ def test_the_table_is_generated_from_features_json():
 
 def test_check_fails_when_the_probes_change(checkout):
     source = checkout / "src" / "autoencoders" / "features.py"
-    source.write_text(source.read_text().replace("NEIGHBOURS = 5", "NEIGHBOURS = 7"))
+    source.write_text(source.read_text().replace("PROBE_C = 1.0", "PROBE_C = 2.0"))
     done = run_cli("--check", cwd=checkout)
     assert done.returncode == 1
     assert "stale: features: src/autoencoders/features.py: NEIGHBOURS changed" in done.stdout

@@ -4,12 +4,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autoencoders.experiments import CONFIGURATIONS, EXPERIMENTS, LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK, plan
 from autoencoders import models
 from autoencoders.data import add_noise
-from autoencoders.experiments import VARIANTS, label
-from autoencoders.models import (ConvAutoencoder, DenoisingAutoencoder, SparseAutoencoder, TopKAutoencoder,
-                                 VanillaAutoencoder, count_parameters)
+from autoencoders.experiments import (CONFIGURATIONS, EXPERIMENTS, LAMBDA_SWEEP, LINEAR_SWEEP, SPARSITY_FIXES,
+                                      SPARSITY_WEIGHTS, SWEEP_DIMS, TOPK, UNCLIPPED, VARIANTS, label, plan)
+from autoencoders.models import (ConstrainedSparseAutoencoder, ConvAutoencoder, DenoisingAutoencoder, LinearAutoencoder,
+                                 ReLUSparseAutoencoder, SparseAutoencoder, TopKAutoencoder, VanillaAutoencoder,
+                                 count_parameters)
 
 
 def objective(model, x):
@@ -23,6 +24,9 @@ def objective(model, x):
     (DenoisingAutoencoder(32), 1_083_696),
     (SparseAutoencoder(32), 1_083_696),
     (TopKAutoencoder(32), 1_083_696),  # the vanilla network: top-k adds no parameter
+    (ReLUSparseAutoencoder(32), 1_083_696),
+    (ConstrainedSparseAutoencoder(32), 1_083_696),  # the raw weights; the constraint adds none
+    (LinearAutoencoder(32), 1569 * 32 + 784),  # 784 d + d down, 784 d + 784 up
     (ConvAutoencoder(32), 111_521),
 ])
 def test_parameter_counts_match_the_series(model, expected):
@@ -148,7 +152,58 @@ def test_every_variant_of_the_registry_names_a_model_class_and_the_setting_it_ta
         assert issubclass(model, models.Autoencoder), name
         parameters = list(inspect.signature(model.__init__).parameters)[1:]
         assert parameters[0] == "latent_dim"
-        if variant.setting is not None:  # the RunConfig field the class takes, and the label's symbol for it
-            assert len(parameters) == 2 and variant.symbol, name
-        else:
-            assert len(parameters) == 1, name
+        assert parameters[1:] == list(variant.settings), name  # the RunConfig fields it takes, by name
+        assert bool(variant.settings) == bool(variant.symbol), name  # and how labels write the first
+
+
+def test_unclipped_noise_is_the_gaussian_draw_itself():
+    x = torch.full((1000,), 0.5)
+    noisy = add_noise(x, 3.0, torch.Generator().manual_seed(0), clip=False)
+    assert torch.equal(noisy, x + 3.0 * torch.randn(1000, generator=torch.Generator().manual_seed(0)))
+    assert noisy.min() < 0.0 and noisy.max() > 1.0
+    assert not DenoisingAutoencoder(32, noise_clip=False).noise_clip and UNCLIPPED.build_model().noise_clip is False
+
+
+def test_a_relu_code_is_never_negative_and_its_penalty_is_lambda_times_its_mean():
+    torch.manual_seed(0)
+    model = ReLUSparseAutoencoder(32, sparsity_weight=1e-3)
+    x = torch.rand(8, 1, 28, 28)
+    z = model.encode(x)
+    assert (z >= 0).all() and (z == 0).any()
+    assert torch.allclose(model.loss_terms(x)["penalty"], 1e-3 * z.mean())
+
+
+def test_every_decoder_layer_of_the_constrained_model_keeps_unit_norm_columns():
+    torch.manual_seed(0)
+    model = ConstrainedSparseAutoencoder(32)
+    optimiser = torch.optim.Adam(model.parameters(), lr=0.1)
+    for _ in range(3):  # large steps on the raw weights change nothing about the norms
+        optimiser.zero_grad()
+        objective(model, torch.rand(8, 1, 28, 28)).backward()
+        optimiser.step()
+    layers = [layer for layer in model.decoder if isinstance(layer, torch.nn.Linear)]
+    assert len(layers) == 3
+    for layer in layers:
+        assert torch.allclose(layer.weight.norm(dim=0), torch.ones(layer.in_features), atol=1e-6)
+    # The encoder is not constrained: only the scale the decoder can give back is.
+    assert not torch.allclose(model.encoder[1].weight.norm(dim=0), torch.ones(784))
+
+
+def test_the_linear_autoencoder_is_one_affine_map_each_way():
+    torch.manual_seed(0)
+    model = LinearAutoencoder(8).eval()
+    x = torch.rand(4, 1, 28, 28)
+    encoder, decoder = model.encoder[1], model.decoder[0]
+    expected = (x.reshape(4, -1) @ encoder.weight.T + encoder.bias) @ decoder.weight.T + decoder.bias
+    assert torch.allclose(model(x).reshape(4, -1), expected, atol=1e-6)
+
+
+def test_each_fix_is_trained_beside_the_same_model_without_its_penalty():
+    controls, penalised = SPARSITY_FIXES[0::2], SPARSITY_FIXES[1::2]
+    for control, fixed in zip(controls, penalised):
+        assert control.variant == fixed.variant and control.sparsity_weight == 0.0
+        assert fixed.sparsity_weight == LAMBDA_SWEEP[1].sparsity_weight  # the series' lambda
+    assert [c.latent_dim for c in LINEAR_SWEEP] == list(SWEEP_DIMS)
+    names = {r.run_id for r in plan(seeds=(0, 1))}
+    for config in (*LINEAR_SWEEP, *SPARSITY_FIXES, UNCLIPPED):
+        assert {f"{config.name}-s0", f"{config.name}-s1"} <= names

@@ -137,14 +137,18 @@ def training_subset(data: MNIST, size: int, seed: int) -> torch.Tensor:
 
 # --8<-- [start:noise]
 def add_noise(
-    x: torch.Tensor, sigma: float, generator: torch.Generator | None = None
+    x: torch.Tensor,
+    sigma: float,
+    generator: torch.Generator | None = None,
+    clip: bool = True,
 ) -> torch.Tensor:
     """Corrupt images with Gaussian noise of standard deviation `sigma`, then
-    clip pixels back to [0, 1]."""
+    (by default) clip pixels back to [0, 1]."""
     noise = torch.randn(
         x.shape, generator=generator, dtype=x.dtype, device=x.device
     )
-    return (x + sigma * noise).clamp(0.0, 1.0)
+    noisy = x + sigma * noise
+    return noisy.clamp(0.0, 1.0) if clip else noisy
 # --8<-- [end:noise]
 
 
@@ -153,9 +157,10 @@ def add_noise(
 TEST_NOISE_SEED = 2026
 
 
-def noisy_test_images(test_images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """The evaluation's noise: one fixed pattern for the whole test set, scaled by `sigma`, then clipped."""
-    return add_noise(test_images, sigma, torch.Generator().manual_seed(TEST_NOISE_SEED))
+def noisy_test_images(test_images: torch.Tensor, sigma: float, clip: bool = True) -> torch.Tensor:
+    """The evaluation's noise: one fixed pattern for the whole test set, scaled by `sigma`, then clipped
+    (unless `clip` is False: the same pattern, zero-mean, pixels free to leave [0, 1])."""
+    return add_noise(test_images, sigma, torch.Generator().manual_seed(TEST_NOISE_SEED), clip=clip)
 
 
 def _raw_files_present(root: Path) -> bool:

@@ -17,21 +17,30 @@ if TYPE_CHECKING:
 # --8<-- [start:variants]
 @dataclass(frozen=True)
 class Variant:
-    """A kind of autoencoder: its class in models.py, and how pages name it."""
+    """A kind of autoencoder: its class in models.py, the settings it takes
+    (RunConfig fields, passed by the same name), and how pages name it."""
 
     model: str  # the class's name in models.py
     label: str  # "Convolutional"
-    setting: str | None = None  # the RunConfig field its class takes
-    symbol: str = ""  # how labels write that setting, e.g. "λ"
+    settings: tuple[str, ...] = ()
+    symbol: str = ""  # how labels write the first setting, e.g. "λ"
+    unless: tuple[str, str] = ("", "")  # (a flag, words named when it is off)
 
 
+LAMBDA = ("sparsity_weight",)
 VARIANTS: dict[str, Variant] = {
     "vanilla": Variant("VanillaAutoencoder", "Vanilla"),
     "denoising": Variant(
-        "DenoisingAutoencoder", "Denoising", "noise_sigma", "σ"
+        "DenoisingAutoencoder", "Denoising", ("noise_sigma", "noise_clip"),
+        "σ", unless=("noise_clip", "unclipped noise"),
     ),
-    "sparse": Variant("SparseAutoencoder", "Sparse", "sparsity_weight", "λ"),
-    "topk": Variant("TopKAutoencoder", "Top-k", "active_units", "k"),
+    "sparse": Variant("SparseAutoencoder", "Sparse", LAMBDA, "λ"),
+    "sparse-relu": Variant("ReLUSparseAutoencoder", "ReLU code", LAMBDA, "λ"),
+    "sparse-unit-norm": Variant(
+        "ConstrainedSparseAutoencoder", "Unit-norm decoder", LAMBDA, "λ"
+    ),
+    "topk": Variant("TopKAutoencoder", "Top-k", ("active_units",), "k"),
+    "linear": Variant("LinearAutoencoder", "Linear"),
     "conv": Variant("ConvAutoencoder", "Convolutional"),
 }
 # --8<-- [end:variants]
@@ -52,7 +61,8 @@ class RunConfig:
     train_size: int = 5_000  # images drawn from the 60,000 training images
     test_size: int = 10_000  # evaluation: the first `test_size` test images
     noise_sigma: float = 0.3  # σ: the denoiser's noise; every noisy test
-    sparsity_weight: float = 1e-3  # sparse: λ of the L1 penalty
+    noise_clip: bool = True  # denoiser: clip its noisy inputs to [0, 1]
+    sparsity_weight: float = 1e-3  # sparse variants: λ of the L1 term
     active_units: int = 8  # topk: k, the code units kept per image
 
     @property
@@ -63,10 +73,8 @@ class RunConfig:
         from . import models  # torch is loaded only when a model is built
 
         variant = VARIANTS[self.variant]
-        setting = () if variant.setting is None else (
-            getattr(self, variant.setting),
-        )
-        return getattr(models, variant.model)(self.latent_dim, *setting)
+        settings = {name: getattr(self, name) for name in variant.settings}
+        return getattr(models, variant.model)(self.latent_dim, **settings)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -115,6 +123,28 @@ LAMBDA_SWEEP: tuple[RunConfig, ...] = tuple(
     for w in SPARSITY_WEIGHTS
 )
 TOPK = RunConfig("topk-d32", "topk", latent_dim=32, active_units=8)
+
+# A model whose optimum is known: the linear autoencoder at every width of the
+# sweep, trained by the same loop, against PCA (Baldi & Hornik, 1989).
+LINEAR_SWEEP: tuple[RunConfig, ...] = tuple(
+    RunConfig(f"linear-d{d}", "linear", latent_dim=d) for d in SWEEP_DIMS
+)
+
+# The two fixes Part 3 proposes for the L1 penalty, each beside the same model
+# without its penalty: a ReLU on the code (exact zeros become possible), and
+# unit-norm columns in every decoder layer (the code's scale is held).
+SPARSITY_FIXES: tuple[RunConfig, ...] = (
+    RunConfig("relu-d32", "sparse-relu", latent_dim=32, sparsity_weight=0.0),
+    RunConfig("sparse-relu-d32", "sparse-relu", latent_dim=32),
+    RunConfig("unit-norm-d32", "sparse-unit-norm", latent_dim=32,
+              sparsity_weight=0.0),
+    RunConfig("sparse-unit-norm-d32", "sparse-unit-norm", latent_dim=32),
+)
+
+# The denoiser trained on zero-mean noise: is clipping what makes clean
+# images hard for it?
+UNCLIPPED = RunConfig("denoising-unclipped-d32", "denoising", latent_dim=32,
+                      noise_clip=False)
 # --8<-- [end:configurations]
 
 # --8<-- [start:seeds]
@@ -132,7 +162,8 @@ RECORDED = "vanilla-d2"
 # their colours follow this order too (figures/_style.py).
 COMPARED: tuple[RunConfig, ...] = CONFIGURATIONS + (TOPK,)
 
-EXPERIMENTS: tuple[RunConfig, ...] = CONFIGURATIONS + SWEEP + LAMBDA_SWEEP + (TOPK,)
+EXPERIMENTS: tuple[RunConfig, ...] = (CONFIGURATIONS + SWEEP + LAMBDA_SWEEP + (TOPK,) + LINEAR_SWEEP
+                                      + SPARSITY_FIXES + (UNCLIPPED,))
 CONFIG_NAMES: tuple[str, ...] = tuple(dict.fromkeys(c.name for c in EXPERIMENTS))
 CONFIGS: dict[str, RunConfig] = {c.name: c for c in EXPERIMENTS}  # by name; the first declaration wins
 
@@ -162,15 +193,19 @@ def plan(
 
 
 def label(config: RunConfig) -> str:
-    """How tables, figures and captions name a configuration: "Vanilla, d = 32"; a setting is named when
-    it is not the series' own: "Sparse, d = 32, λ = 1e-2", "Top-k, d = 32, k = 8"."""
+    """How tables, figures and captions name a configuration: "Vanilla, d = 32". A setting is named
+    when it is not the series' own, or the variant is not one of the series': "Sparse, d = 32,
+    λ = 1e-2", "Top-k, d = 32, k = 8", "Denoising, d = 32, unclipped noise"."""
     variant = VARIANTS[config.variant]
     name = f"{variant.label}, d = {config.latent_dim}"
-    if variant.setting is None:
-        return name
-    value = getattr(config, variant.setting)
-    series = config.name in PUBLISHED_FINAL_LOSS and value == getattr(RunConfig, variant.setting)
-    if series:
-        return name
-    shown = f"{value:.0e}".replace("e-0", "e-") if isinstance(value, float) else f"{value}"
-    return f"{name}, {variant.symbol} = {shown}"
+    if variant.settings:
+        field = variant.settings[0]
+        value = getattr(config, field)
+        the_series = any(c.variant == config.variant for c in CONFIGURATIONS)
+        if value != getattr(RunConfig, field) or not the_series:
+            shown = f"{value:.0e}".replace("e-0", "e-") if isinstance(value, float) and value else f"{value:g}"
+            name += f", {variant.symbol} = {shown}"
+    flag, words = variant.unless
+    if flag and not getattr(config, flag):
+        name += f", {words}"
+    return name

@@ -9,7 +9,8 @@ once clean and once with the evaluation's noise (σ = 0.3). Two classifiers:
   spread), with scikit-learn's default L2 penalty (C = 1), fitted to convergence by L-BFGS in
   float64. About twenty lines of torch, so the dependencies stay the ones the rest of the project
   needs, and the objective is convex with a unique optimum: any correct solver gives the same answer;
-- k nearest neighbours: the majority label of the k closest training codes (measures.nearest_labels).
+- k nearest neighbours: the majority label of the k closest training codes, the one k-NN protocol
+  of the project (measures.nearest_labels, k = measures.NEIGHBOURS).
 
 Baselines with the same inputs: PCA with as many components as the code has units (fitted on the
 same training images, no labels seen), and the 784 raw pixels. The build evaluates all of it once
@@ -28,15 +29,13 @@ import torch.nn.functional as F
 from . import measures
 from .data import training_indices
 from .experiments import COMPARED, CONFIGS, RunConfig, label
-from .results import seed_list
 
-SCHEMA = 1
+SCHEMA = 2
 # The models whose codes are measured (experiments.COMPARED), and a PCA baseline for each of their widths.
 PROBED = tuple(c.name for c in COMPARED)
 PCA_DIMS = tuple(sorted({c.latent_dim for c in COMPARED}))
 PROBE_C = 1.0  # inverse L2 strength, as scikit-learn's LogisticRegression(C=1.0) defines it
 PROBE_MAX_ITER = 1_000
-NEIGHBOURS = 5  # k of the k-NN classifier
 CONDITIONS = ("clean", "noisy")
 
 
@@ -84,8 +83,7 @@ def linear_probe(
 
 
 def knn(train: np.ndarray, labels: np.ndarray, tests: list[np.ndarray]) -> list[np.ndarray]:
-    k = min(NEIGHBOURS, len(train))
-    return [measures.nearest_labels(train, labels, t, k) for t in tests]
+    return [measures.nearest_labels(train, labels, t) for t in tests]
 
 
 CLASSIFIERS = {"probe": linear_probe, "knn": knn}
@@ -109,7 +107,8 @@ def pca_projections(train: np.ndarray, dims: tuple[int, ...]) -> dict[int, Calla
 
 
 def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dict]:
-    """Feature set -> classifier -> condition -> accuracy, for one seed.
+    """Feature set -> classifier -> condition -> accuracy, for one seed: every model of PROBED trained at
+    this seed, and the baselines.
 
     `runs` maps configuration names to this seed's RunResult; `config` supplies the sizes and noise.
     """
@@ -134,26 +133,32 @@ def seed_scores(seed: int, runs: dict, data, config: RunConfig) -> dict[str, dic
 
 
 def evaluate(runs: dict, load_data, seeds: list[int]) -> dict:
-    """Every feature set on every seed, with mean and std over seeds: the body of features.json."""
+    """Every feature set on every seed at which its run exists (the baselines: at every seed with a run of
+    PROBED), with mean and std over those seeds: the body of features.json."""
     data = load_data()
     per_seed = {}
     for seed in sorted(seeds):
         mine = {r.config.name: r for r in runs.values() if r.config.seed == seed}
-        per_seed[seed] = seed_scores(seed, mine, data, next(iter(mine.values())).config)
+        present = [name for name in PROBED if name in mine]
+        if present:
+            per_seed[seed] = seed_scores(seed, mine, data, mine[present[0]].config)
+    names = [n for n in (*PROBED, *(f"pca-d{d}" for d in PCA_DIMS), "pixels")
+             if any(n in found for found in per_seed.values())]
     sets = {}
-    for name in dict.fromkeys(n for found in per_seed.values() for n in found):
-        entry = {"dim": _dimension(name)}
-        having = [s for s in sorted(seeds) if name in per_seed[s]]
+    for name in names:
+        measured = [s for s in sorted(per_seed) if name in per_seed[s]]
+        entry = {"dim": _dimension(name), "seeds": measured}
         for classifier in CLASSIFIERS:
             for condition in CONDITIONS:
-                values = [per_seed[s][name][classifier][condition] for s in having]
+                values = [per_seed[s][name][classifier][condition] for s in measured]
                 entry[f"{classifier}.{condition}"] = {
-                    "values": {str(s): round(v, 6) for s, v in zip(having, values)},
+                    "values": {str(s): round(v, 6) for s, v in zip(measured, values)},
                     "mean": round(statistics.fmean(values), 6),
                     "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
                 }
         sets[name] = entry
-    return {"schema": SCHEMA, "seeds": sorted(seeds), "neighbours": NEIGHBOURS, "probe_c": PROBE_C, "sets": sets}
+    return {"schema": SCHEMA, "seeds": sorted(per_seed), "neighbours": measures.NEIGHBOURS, "probe_c": PROBE_C,
+            "sets": sets}
 
 
 def _dimension(name: str) -> int:
@@ -163,7 +168,8 @@ def _dimension(name: str) -> int:
 # ---------------------------------------------------------------- what Part 3 includes
 
 def accuracy(document: dict, name: str, measure: str, seed: int) -> float:
-    """One seed's accuracy of feature set `name`; `measure` is e.g. "probe.noisy"."""
+    """One seed's accuracy of feature set `name`; `measure` is e.g. "probe.noisy". A KeyError when the
+    document has no such set or seed."""
     return document["sets"][name][measure]["values"][str(seed)]
 
 
@@ -197,8 +203,11 @@ def table_markdown(document: dict) -> str:
                  for m in ("probe.clean", "probe.noisy", "knn.clean", "knn.noisy")]
         name_cell = set_label(name).replace(" = ", "\u00a0=\u00a0")  # "d = 32" never splits across lines
         lines.append(f"| {name_cell} | {entry['dim']} | " + " | ".join(cells) + " |")
-    lines += ["", f"Accuracy on the test images, mean ± std over the seeds each model was trained at "
-              f"({seed_list(document['seeds'])}); noisy inputs carry the "
-              "evaluation's σ = 0.3 noise. Each classifier is fitted on the clean codes of its seed's "
-              "training images."]
+    shown = [n for n in table_order() if n in document["sets"]]
+    count = {n: len(document["sets"][n]["seeds"]) for n in shown}
+    usual = max(sorted(set(count.values())), key=list(count.values()).count)  # most rows' number of seeds
+    others = "; ".join(f"{count[n]} for {set_label(n)}" for n in shown if count[n] != usual)
+    over = f"{usual} seeds" + (f" ({others})" if others else "")
+    lines += ["", f"Accuracy on the test images, mean ± std over {over}; noisy inputs carry the evaluation's "
+              "σ = 0.3 noise. Each classifier is fitted on the clean codes of its seed's training images."]
     return "\n".join(lines) + "\n"

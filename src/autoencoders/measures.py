@@ -13,6 +13,7 @@ import torch
 
 from .data import noisy_test_images
 from .models import Autoencoder
+from .train import near_zero
 
 
 # ---------------------------------------------------------------- running a model
@@ -44,11 +45,19 @@ def pixel_mse(images, reference) -> np.ndarray:
     return ((a - b) ** 2).reshape(len(a), -1).mean(1)
 
 
-def noise_curve(model: Autoencoder, test_images: torch.Tensor, sigmas, count: int) -> np.ndarray:
+def noise_curve(model: Autoencoder, test_images: torch.Tensor, sigmas, count: int, clip: bool = True) -> np.ndarray:
     """Mean test MSE against the clean image at each noise level, on the first `count` test images."""
     clean = test_images[:count]
-    noisy = torch.cat([noisy_test_images(test_images, float(s))[:count] for s in sigmas])
+    noisy = torch.cat([noisy_test_images(test_images, float(s), clip)[:count] for s in sigmas])
     return np.array([pixel_mse(out, clean).mean() for out in reconstruct(model, noisy).split(count)])
+
+
+def late_trend(history, window: int) -> float:
+    """A loss curve's trend over its last `window` epochs: the least-squares slope of log(loss) against the
+    epoch, as a relative change per epoch (-0.01: falling 1% per epoch). A fit over several epochs rather
+    than the ratio of two, so that the epoch-to-epoch jitter of a training-mode loss averages out."""
+    logs = np.log(np.asarray(history, dtype=np.float64))[-window:]
+    return float(np.expm1(np.polyfit(np.arange(len(logs)), logs, 1)[0])) if len(logs) > 1 else 0.0
 
 
 # ---------------------------------------------------------------- the geometry of a code
@@ -68,16 +77,24 @@ class ClassGeometry:
         pairs.sort(key=lambda p: self.distance[p])
         return [(self.digits[a], self.digits[b]) for a, b in pairs]
 
-    def pair_rank(self, a: int, b: int) -> int:
-        """1 for the closest pair of centroids, 2 for the next, ...; 0 if a class is absent."""
-        ranked = self.pairs()
-        pair = (min(a, b), max(a, b))
-        return ranked.index(pair) + 1 if pair in ranked else 0
+    def closeness(self, a: int, b: int) -> float:
+        """How near classes a and b lie, relative to the rest: their centroid distance over the smallest
+        distance from either of them to any third class. Below 1: each is the other's nearest class."""
+        i, j = self.digits.index(a), self.digits.index(b)
+        others = [k for k in range(len(self.digits)) if k not in (i, j)]
+        return float(self.distance[i, j] / self.distance[[i, j]][:, others].min())
 
     def isolation(self) -> list[int]:
         """The classes from the most isolated (farthest from its nearest neighbour) to the least."""
         nearest = self.distance.min(1)
         return [self.digits[i] for i in np.argsort(-nearest, kind="stable")]
+
+    def isolation_ratio(self, digit: int) -> float:
+        """How far `digit` stands apart: its distance to its nearest class over the largest such
+        distance among the other classes. Above 1: no class stands farther from its neighbours."""
+        nearest = self.distance.min(1)
+        i = self.digits.index(digit)
+        return float(nearest[i] / np.delete(nearest, i).max())
 
 
 def class_centroids(z: np.ndarray, labels: np.ndarray) -> tuple[list[int], np.ndarray]:
@@ -94,8 +111,10 @@ def class_geometry(z: np.ndarray, labels: np.ndarray) -> ClassGeometry:
     return ClassGeometry(digits, centroids, distance)
 
 
-def nearest_labels(z: np.ndarray, labels: np.ndarray, points: np.ndarray, k: int, exclude_self: bool = False):
-    """For each point, the most common label among its `k` nearest codes in `z` (ties: the smaller digit)."""
+def nearest_labels(z: np.ndarray, labels: np.ndarray, points: np.ndarray, k: int | None = None) -> np.ndarray:
+    """The k-NN classifier of the whole project (k = NEIGHBOURS): for each point, the most common label
+    among its k nearest codes in `z` (Euclidean distance; ties go to the smaller digit)."""
+    k = min(k or NEIGHBOURS, len(z))
     # float32 ranks neighbours as well as float64 at a quarter of the cost (784 raw pixels are the
     # largest case); centring on the codes' mean keeps the squared norms, and their rounding, small.
     centre = np.asarray(z, dtype=np.float64).mean(0)
@@ -107,23 +126,18 @@ def nearest_labels(z: np.ndarray, labels: np.ndarray, points: np.ndarray, k: int
         chunk = as_tensor(points[start:start + 1_000])
         # |p - c|^2 without |p|^2, which is the same for every c: enough to rank p's neighbours.
         distance = norms - 2 * chunk @ codes.T
-        if exclude_self:  # the points are the codes themselves: a code is not its own neighbour
-            distance[torch.arange(len(chunk)), torch.arange(start, start + len(chunk))] = float("inf")
         index = distance.topk(k, largest=False).indices.numpy()
         counts = (labels[index][..., None] == np.arange(10)).sum(1)  # (points, 10): votes per digit
         votes.append(counts.argmax(1))
     return np.concatenate(votes)
 
 
-def knn_agreement(z: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
-    """The share of codes whose `k` nearest other codes mostly carry the same label: how well classes separate."""
-    return float((nearest_labels(z, labels, z, k, exclude_self=True) == labels).mean())
-
-
-def own_region_share(z: np.ndarray, labels: np.ndarray, k: int = 10) -> dict[int, float]:
-    """Per class: the share of its codes whose `k` nearest other codes mostly carry its label."""
-    agree = nearest_labels(z, labels, z, k, exclude_self=True) == labels
-    return {d: float(agree[labels == d].mean()) for d in range(10) if (labels == d).any()}
+def knn_accuracy_by_class(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
+                          test_labels: np.ndarray) -> dict[int, float]:
+    """Per digit class: the share of its test codes that the k-NN classifier, fitted on the training codes,
+    reads as that class."""
+    right = nearest_labels(train, train_labels, test) == test_labels
+    return {d: float(right[test_labels == d].mean()) for d in range(10) if (test_labels == d).any()}
 
 
 # ---------------------------------------------------------------- straight paths through a 2-D code
@@ -186,12 +200,40 @@ def class_profiles(z_abs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.stack([z_abs[labels == d].mean(0) for d in range(10) if (labels == d).any()])
 
 
-def selectivity(z_abs: np.ndarray, labels: np.ndarray) -> float:
-    """How specific the units are to one class: a unit's largest class mean over its mean across classes,
-    averaged over the units in use. 1 means no preference; 10 would mean a unit active for one class only."""
-    profiles = class_profiles(z_abs, labels)
-    used = profiles.mean(0) > 0  # a unit that is never active (top-k can starve one) prefers nothing
-    return float(np.mean(profiles.max(0)[used] / profiles.mean(0)[used]))
+def live_units(z: np.ndarray) -> np.ndarray:
+    """Which code units vary at all over these codes (a ReLU or top-k code can leave a unit at 0)."""
+    return np.asarray(z).std(0) > 0
+
+
+def class_selectivity(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per live code unit, the share of its variance that the digit class explains (the correlation
+    ratio eta^2): 0 when every class has the same mean, 1 when the unit is constant within each class.
+    Centred by construction and blind to the unit's scale; a unit used by a handful of images
+    explains little of anything, however one-sided its few values."""
+    z = np.asarray(z, dtype=np.float64)[:, live_units(z)]
+    centred = z - z.mean(0)
+    between = sum((labels == d).sum() * centred[labels == d].mean(0) ** 2 for d in range(10) if (labels == d).any())
+    return between / (centred ** 2).sum(0)
+
+
+def near_zero_ablation(model: Autoencoder, images: torch.Tensor) -> float:
+    """What the "near-zero" entries of the code carry: the test MSE once they are set to exactly 0,
+    relative to the MSE of the intact code (0.01: one per cent more error)."""
+    with torch.no_grad():
+        model.eval()
+        z = torch.as_tensor(encode(model, images))
+        ablated = z.masked_fill(near_zero(z), 0.0)
+        target = images.reshape(len(images), -1).double().numpy()
+        mse = lambda codes: pixel_mse(decode(model, codes.numpy()).reshape(len(images), -1), target).mean()
+        return float(mse(ablated) / mse(z) - 1)
+
+
+def principal_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The cosines of the principal angles between the column spaces of `a` and `b` (both (n, d)),
+    largest first: all 1 when the two span the same subspace, whatever bases they use."""
+    qa, _ = np.linalg.qr(np.asarray(a, dtype=np.float64))
+    qb, _ = np.linalg.qr(np.asarray(b, dtype=np.float64))
+    return np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), 0.0, 1.0)
 
 
 def code_displacement(model: Autoencoder, clean: torch.Tensor, noisy: torch.Tensor) -> float:
@@ -205,6 +247,10 @@ def code_displacement(model: Autoencoder, clean: torch.Tensor, noisy: torch.Tens
 
 CENTROID_PATHS = ((4, 9), (3, 5), (1, 7), (0, 6), (2, 8))  # from-to digit classes of the straight paths
 PATH_STEPS = 10  # images per path, both ends included
-NEIGHBOURS = 25  # test codes that vote on which digit class a point of the plane belongs to
+LATE_EPOCHS = 10  # the window over which the end of training is judged (late_trend)
+# The one k-NN protocol of the project: every k-NN vote (the probes of the codes, the classes' own regions
+# of the 2-D code, what a decoded image is read as) asks the k nearest codes (or images) of the run's
+# own training images, never the test images themselves.
+NEIGHBOURS = 5
 NOISE_LEVELS = np.round(np.arange(0, 0.71, 0.1), 2)  # σ of the noise sweep
 NOISE_SWEEP_IMAGES = 1_000  # the first test images: stable means, and 8 levels x 6 models stay cheap

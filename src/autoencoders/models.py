@@ -1,4 +1,5 @@
-"""The four autoencoders of the series, plus a k-sparse one, written to be read top to bottom.
+"""The four autoencoders of the series, and the controls that test what Part 3 says about them,
+written to be read top to bottom.
 
 Every model maps a batch of MNIST images of shape (B, 1, 28, 28), pixels in [0, 1],
 to a reconstruction of the same shape, through a code z of `latent_dim` numbers:
@@ -14,6 +15,7 @@ Part 2 of the site includes, so the page always shows this exact code.
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
 from .data import add_noise
 
@@ -79,13 +81,16 @@ class VanillaAutoencoder(Autoencoder):
 class DenoisingAutoencoder(VanillaAutoencoder):
     """The vanilla network, trained to undo noise; no noise at evaluation."""
 
-    def __init__(self, latent_dim: int, noise_sigma: float = 0.3):
+    def __init__(
+        self, latent_dim: int, noise_sigma: float = 0.3, noise_clip: bool = True
+    ):
         super().__init__(latent_dim)
         self.noise_sigma = noise_sigma
+        self.noise_clip = noise_clip  # False: zero-mean noise, pixels leave [0, 1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            x = add_noise(x, self.noise_sigma)  # fresh noise on every pass
+        if self.training:  # fresh noise on every pass
+            x = add_noise(x, self.noise_sigma, clip=self.noise_clip)
         return self.decode(self.encode(x))
 
     # loss_terms is inherited unchanged: F.mse_loss(self(x), x) compares the
@@ -109,13 +114,60 @@ class SparseAutoencoder(VanillaAutoencoder):
 # --8<-- [end:sparse]
 
 
+# --8<-- [start:sparse-relu]
+class ReLUSparseAutoencoder(SparseAutoencoder):
+    """The sparse model with a ReLU on its code: a unit can be exactly 0.
+
+    With z >= 0 the penalty lambda * mean(|z|) is lambda * mean(z), and a
+    unit the encoder drives below zero costs nothing and carries nothing.
+    """
+
+    def __init__(self, latent_dim: int, sparsity_weight: float = 1e-3):
+        super().__init__(latent_dim, sparsity_weight)
+        self.encoder.append(nn.ReLU())
+# --8<-- [end:sparse-relu]
+
+
+# --8<-- [start:unit-norm]
+class UnitNormColumns(nn.Module):
+    """A weight, rewritten so that every column has length 1.
+
+    Column j of a Linear layer's weight holds what input j adds to the
+    layer's outputs; fixing its length leaves only its direction to learn.
+    """
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return weight / weight.norm(dim=0, keepdim=True)
+
+
+class ConstrainedSparseAutoencoder(SparseAutoencoder):
+    """The sparse model whose decoder layers all have unit-norm columns.
+
+    Shrinking the code by c can only be undone by a decoder layer that
+    grows by 1/c; with every layer's columns held at length 1, none can,
+    so the penalty can no longer be lowered for free.
+    """
+
+    def __init__(self, latent_dim: int, sparsity_weight: float = 1e-3):
+        super().__init__(latent_dim, sparsity_weight)
+        for layer in self.decoder:
+            if isinstance(layer, nn.Linear):
+                # The optimiser trains the raw weight; every forward pass
+                # uses its normalised version.
+                parametrize.register_parametrization(
+                    layer, "weight", UnitNormColumns()
+                )
+# --8<-- [end:unit-norm]
+
+
 # --8<-- [start:topk]
 class TopKAutoencoder(VanillaAutoencoder):
     """The vanilla network whose code keeps only its k largest units.
 
     The k-sparse autoencoder of Makhzani & Frey (2013): sparsity by
-    construction, so the encoder cannot dodge it by shrinking the code's
-    scale, which is how it escapes an L1 penalty.
+    construction. Shrinking the code's scale, which lowers an L1 penalty
+    at no cost to the reconstruction, changes nothing here: the same k
+    units survive, and exactly d - k are zero.
     """
 
     def __init__(self, latent_dim: int, active_units: int = 8):
@@ -129,6 +181,28 @@ class TopKAutoencoder(VanillaAutoencoder):
         # encoder through the k kept units only.
         return torch.zeros_like(z).scatter(1, top.indices, top.values)
 # --8<-- [end:topk]
+
+
+# --8<-- [start:linear]
+class LinearAutoencoder(Autoencoder):
+    """One linear map down and one back, 784 -> d -> 784, nothing else.
+
+    The model whose optimum is known (Baldi & Hornik, 1989): its best
+    decoder spans the subspace of the d leading principal components.
+    Like PCA's reconstruction, its output is not squashed into [0, 1].
+    """
+
+    def __init__(self, latent_dim: int):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = nn.Sequential(
+            nn.Flatten(), nn.Linear(N_PIXELS, latent_dim)
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, N_PIXELS),
+            nn.Unflatten(1, (1, IMAGE_SIDE, IMAGE_SIDE)),
+        )
+# --8<-- [end:linear]
 
 
 # --8<-- [start:conv]

@@ -15,8 +15,9 @@ from .models import Autoencoder, count_parameters
 from .numerics import reproducible
 
 EVAL_BATCH = 2_000
-# |z| below this fraction of the run's large activations (99th percentile of |z|) counts
-# as "near zero". Relative, because an L1 penalty can shrink the whole code's scale.
+# An entry z_k counts as "near zero" when |z_k| is at most this fraction of unit k's own
+# large values (the 99th percentile of |z_k| over the test images). Relative, because an
+# L1 penalty can shrink the code's scale; per unit, because it can shrink each unit apart.
 NEAR_ZERO_RELATIVE = 0.05
 
 
@@ -141,18 +142,29 @@ def reconstruction_error(model: Autoencoder, images: torch.Tensor) -> float:
     return error / images.numel()
 
 
-def latent_statistics(z: torch.Tensor, labels: torch.Tensor) -> dict:
-    """How much of the code is in use: what the sparsity figure reports."""
+def near_zero(z: torch.Tensor) -> torch.Tensor:
+    """Which entries of the codes z (N, d) are near zero, unit by unit.
+
+    Near zero: at most NEAR_ZERO_RELATIVE times the unit's 99th percentile
+    of |z|. A unit that is 0 on every image is near zero throughout."""
     magnitude = z.abs()
-    scale = torch.quantile(magnitude.flatten().double(), 0.99).item()
+    scale = torch.quantile(magnitude.double(), 0.99, dim=0).to(magnitude.dtype)
+    return magnitude <= NEAR_ZERO_RELATIVE * scale
+
+
+def latent_statistics(z: torch.Tensor, labels: torch.Tensor) -> dict:
+    """How much of the code is in use: what the sparsity figures report."""
+    magnitude = z.abs()
     # Tiny smoke runs may miss some classes.
     classes = [c for c in range(10) if (labels == c).any()]
     per_class = torch.stack([magnitude[labels == c].mean(0) for c in classes])
-    near_zero = magnitude < NEAR_ZERO_RELATIVE * scale
     return {
         "abs_mean": magnitude.mean().item(),
-        "abs_p99": scale,
-        "near_zero_fraction": near_zero.double().mean().item(),
+        "abs_p99": torch.quantile(magnitude.flatten().double(), 0.99).item(),
+        "near_zero_fraction": near_zero(z).double().mean().item(),
+        # Units that are 0 for every test image (ReLU and top-k codes can
+        # starve one).
+        "dead_units": int((magnitude.amax(0) == 0).sum()),
         "unit_abs_mean": magnitude.mean(0).tolist(),
         "class_unit_abs_mean": per_class.tolist(),
     }

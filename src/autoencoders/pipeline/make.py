@@ -147,7 +147,7 @@ class Building:
     def _make_ledger_pages(self, target, inputs):
         from .. import claims
 
-        files = {f"results/{path}": text.encode() for path, text in claims.ledger_files(self.document("ledger")).items()}
+        files = {f"results/{path}": text.encode() for path, text in claims.markdown_files(self.document("ledger")).items()}
         return Made(files, files_digest(files))
 
     def _make_shapes(self, target, inputs):

@@ -168,7 +168,7 @@ def declare(source: Source, seeds=None, epochs=None, subset=None, names=None, nu
                               reads=("features",), files=("results/features.md",)))
         targets.append(Target("ledger", "ledger", code=((f"{P}.claims", "evaluate"), (f"{P}.claims", "CLAIMS")),
                               reads=(*run_names, "features"), params=environment, files=("results/claims.json",)))
-        targets.append(Target("ledger-pages", "ledger-pages", code=((f"{P}.claims", "ledger_files"),),
+        targets.append(Target("ledger-pages", "ledger-pages", code=((f"{P}.claims", "markdown_files"),),
                               reads=("ledger",)))
         targets.append(Target("shapes", "shapes", code=((f"{P}.shapes", "shapes_markdown"),),
                               params=environment, files=("results/shapes.md",)))
