@@ -82,11 +82,14 @@ class DenoisingAutoencoder(VanillaAutoencoder):
     """The vanilla network, trained to undo noise; no noise at evaluation."""
 
     def __init__(
-        self, latent_dim: int, noise_sigma: float = 0.3, noise_clip: bool = True
+        self,
+        latent_dim: int,
+        noise_sigma: float = 0.3,
+        noise_clip: bool = True,
     ):
         super().__init__(latent_dim)
         self.noise_sigma = noise_sigma
-        self.noise_clip = noise_clip  # False: zero-mean noise, pixels leave [0, 1]
+        self.noise_clip = noise_clip  # False: pixels may leave [0, 1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:  # fresh noise on every pass
