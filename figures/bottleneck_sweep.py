@@ -17,26 +17,27 @@ LINEAR_COLOUR = "#882255"  # wine (Tol): not one of the five's colours
 
 def render(ctx) -> Rendered:
     # Rows: seeds; columns: widths. PCA is fitted on each seed's own training images.
-    runs = [[ctx.run(f"vanilla-d{d}-s{seed}") for d in SWEEP_DIMS] for seed in ctx.seeds]
-    linear = [[ctx.run(f"linear-d{d}-s{seed}") for d in SWEEP_DIMS] for seed in ctx.seeds]
+    shared = ctx.common_seeds(*(f"{kind}-d{d}" for kind in ("vanilla", "linear") for d in SWEEP_DIMS))
+    runs = [[ctx.run(f"vanilla-d{d}-s{seed}") for d in SWEEP_DIMS] for seed in shared]
+    linear = [[ctx.run(f"linear-d{d}-s{seed}") for d in SWEEP_DIMS] for seed in shared]
     config = runs[0][0].config
     test = ctx.test_images.reshape(ctx.test_size, -1).double().numpy()
     dims = np.array(SWEEP_DIMS)
     train = {seed: training_subset(ctx.data, config.train_size, seed).reshape(config.train_size, -1).double().numpy()
-             for seed in ctx.seeds}
-    pca_seeds = np.array([pca_test_mse(train[seed], test, int(dims.max())) for seed in ctx.seeds])
-    directions = {seed: principal_components(train[seed], int(dims.max()))[1] for seed in ctx.seeds}
+             for seed in shared}
+    pca_seeds = np.array([pca_test_mse(train[seed], test, int(dims.max())) for seed in shared])
+    directions = {seed: principal_components(train[seed], int(dims.max()))[1] for seed in shared}
     # (c) The principal angles between each linear decoder's column space and PCA's subspace of its width.
     cosines = [[principal_cosines(r.model.decoder[0].weight.detach().double().numpy(),
                                   directions[seed][:, :r.config.latent_dim]) ** 2 for r in row]
-               for seed, row in zip(ctx.seeds, linear)]
+               for seed, row in zip(shared, linear)]
     overlap = np.array([[c.mean() for c in row] for row in cosines])
     typical = np.array([[np.median(c) for c in row] for row in cosines])
     linear_seeds = np.array([[r.metrics["test_mse"] for r in row] for row in linear])
     ae_seeds = np.array([[r.metrics["test_mse"] for r in row] for row in runs])
     loss_seeds = np.array([[r.metrics["final_loss"] for r in row] for row in runs])
     pca, ae, loss = pca_seeds.mean(0), ae_seeds.mean(0), loss_seeds.mean(0)
-    seeds = len(ctx.seeds)
+    seeds = len(shared)
     published = {int(name.split("-d")[1]): v for name, v in PUBLISHED_FINAL_LOSS.items() if name.startswith("vanilla")}
 
     fig = figure(height=6.4)

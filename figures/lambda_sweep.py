@@ -65,8 +65,11 @@ def shrink_bars(ax, per_seed) -> dict:
 
 
 def render(ctx) -> Rendered:
-    per_seed = lambda name, value: np.array([value(r) for r in ctx.runs_matching(f"{name}-s*")])
-    seeds = len(ctx.seeds)
+    # Every model at the seeds the whole sweep shares (the series' λ, and vanilla, have more).
+    shared = ctx.common_seeds(*(c.name for c in LAMBDA_SWEEP))
+    per_seed = lambda name, value: np.array([value(r) for r in ctx.runs_matching(f"{name}-s*")
+                                             if r.config.seed in shared])
+    seeds = len(shared)
     fig = figure(height=5.9)
     top, bottom = fig.subfigures(2, 1, height_ratios=[3.1, 2.8])
     axes = top.subplots(1, len(PANELS))

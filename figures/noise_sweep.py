@@ -33,11 +33,12 @@ def render(ctx) -> Rendered:
     fig = figure(height=3.9)
     axes = fig.subplots(1, 2, sharey=True)
     training_sigma = ctx.first(PAIR[1]).config.noise_sigma
+    shared = ctx.common_seeds(*MODELS)  # every model at the seeds they all have (the unclipped one has fewer)
     all_means = {}
     for ax, clip, letter in zip(axes, (True, False), "ab"):
         # One fixed noise pattern (the evaluation's), scaled by sigma; clipped to [0, 1] in (a), not in (b).
         curves = {name: np.array([noise_curve(r.model, ctx.test_images, SIGMAS, count, clip)
-                                  for r in ctx.runs_matching(f"{name}-s*")])
+                                  for r in ctx.runs_matching(f"{name}-s*") if r.config.seed in shared])
                   for name in MODELS}
         # The noisy input itself, untouched.
         baseline = np.array([pixel_mse(noisy_test_images(ctx.test_images, float(s), clip)[:count], clean).mean()

@@ -79,6 +79,12 @@ class FigureContext:
         """Every seed among the declared runs."""
         return sorted({r.config.seed for r in self._runs.values()})
 
+    def common_seeds(self, *names: str) -> list[int]:
+        """The seeds at which every configuration `names` has a run (configurations have their own seeds:
+        a figure that puts several side by side, seed by seed, uses the seeds they share)."""
+        having = [{r.config.seed for r in self._runs.values() if r.config.name == n} for n in names]
+        return sorted(set.intersection(*having)) if having else []
+
     def first(self, name: str) -> RunResult:
         """The run of configuration `name` at its lowest seed built: what single-seed panels draw."""
         seeds = sorted(r.config.seed for r in self._runs.values() if r.config.name == name)

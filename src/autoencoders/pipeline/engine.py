@@ -398,11 +398,12 @@ def build(options: Options, progress: Progress | None = None) -> Report:
             continue
         tick = time.perf_counter()
         inputs = {r: known[r] for r in target.reads}
-        made = building.make(target, inputs)
-        building.put(target, target_key(target, step.closure, inputs), inputs, step.closure, made)
+        key = target_key(target, step.closure, inputs)
+        made = building.make(target, inputs, key)
+        building.put(target, key, inputs, step.closure, made)
         known[target.name] = made.digest
         (report.rendered if target.kind == "figure" else report.made).append(target.label)
-        progress.step(target.name, "made", time.perf_counter() - tick)
+        progress.step(target.name, "reused" if made.reused else "made", time.perf_counter() - tick)
     report.seconds["outputs"] = time.perf_counter() - started - report.seconds["runs"]
     report.reproduction = loaded.reproduction(building.documents.get("ledger"))
     building.commit(report)

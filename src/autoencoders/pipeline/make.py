@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ class Made:
     digest: str
     extra: dict = field(default_factory=dict)  # kept in the record (a figure's alt text, caption, numbers)
     document: dict | None = None  # the parsed main file, for the targets that read it in this build
+    reused: bool = False  # taken from the cache, where an earlier build that did not finish had kept it
 
 
 def inside_outputs(figure: str, relative: str) -> str:
@@ -77,10 +79,15 @@ class Building:
 
     # ------------------------------------------------------------ the makers
 
-    def make(self, target, inputs: dict[str, str]) -> Made:
-        made = getattr(self, "_make_" + target.kind.replace("-", "_"))(target, inputs)
-        if made.document is not None:
-            self.documents[target.name] = made.document
+    def make(self, target, inputs: dict[str, str], key: str) -> Made:
+        """The target's files, made (or, when an earlier build made them with this very key and did not get to
+        write them, taken from the cache: an hour of probes is not lost to a figure that failed after it)."""
+        made = self.plan.cache.made(target.name, key)
+        if made is None:
+            made = getattr(self, "_make_" + target.kind.replace("-", "_"))(target, inputs)
+            self.plan.cache.keep(target.name, key, made)
+        if target.files and target.files[0].endswith(".json"):
+            self.documents[target.name] = made.document or json.loads(made.files[target.files[0]])
         return made
 
     def _json(self, path: str, document: dict, digest_of=None) -> Made:

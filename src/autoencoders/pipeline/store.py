@@ -181,6 +181,50 @@ class RunCache:
             raise
         return record
 
+    # ------------------------------------------------------------ outputs made but perhaps not yet written
+
+    def _made_path(self, name: str, key: str) -> Path:
+        return self.root.parent / "outputs" / f"{name.replace(' ', '-')}-{key}"
+
+    def made(self, name: str, key: str):
+        """What a build made for target `name` with `key` (make.Made), if one kept it; None otherwise."""
+        from .make import Made
+
+        entry = self._made_path(name, key)
+        record = read_json(entry / "made.json")
+        if not isinstance(record, dict) or record.get("key") != key:
+            return None
+        try:
+            files = {relative: (entry / "files" / relative).read_bytes() for relative in record["files"]}
+        except OSError:
+            return None
+        if any(hashlib.sha256(files[r]).hexdigest() != sha for r, sha in record["files"].items()):
+            return None
+        return Made(files, record["digest"], record["extra"], reused=True)
+
+    def keep(self, name: str, key: str, made) -> None:
+        """Keep what a build made (atomically, as a run is kept), so that a build that stops before writing
+        its outputs does not make them again. A cache that cannot be written only costs time."""
+        import shutil
+        import uuid
+
+        entry = self._made_path(name, key)
+        if entry.exists():
+            return
+        tmp = entry.with_name(f".tmp-{entry.name}-{uuid.uuid4().hex[:8]}")
+        try:
+            for relative, payload in made.files.items():
+                write_atomically(tmp / "files" / relative, payload)
+            record = {"key": key, "digest": made.digest, "extra": made.extra,
+                      "files": {r: hashlib.sha256(p).hexdigest() for r, p in made.files.items()}}
+            write_atomically(tmp / "made.json", json.dumps(record).encode())
+            os.rename(tmp, entry)
+        except (OSError, StoreError):
+            shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
     def _discard(self, entry: Path) -> None:
         import shutil
         import uuid
