@@ -31,7 +31,13 @@ FIVE = tuple(CONFIG_LABELS)
 CONFIG_PROSE = {name: label.replace(",", "").lower() for name, label in CONFIG_LABELS.items()}  # "vanilla d = 2"
 REFERENCE_COLOUR = "#333333"  # published values and closed-form baselines (PCA)
 
-COLUMN_WIDTH = 7.2  # inches; at render.PNG_DPI = 200 about 1440 px, about twice a ~750 px column: sharp on HiDPI screens
+COLUMN_WIDTH = 7.2  # inches; at render.PNG_DPI = 200, 1440 px: about twice the ~690 px column, sharp on HiDPI screens
+PHONE_WIDTH = 3.6  # inches, the phone variant: 720 px, about twice the 358 px column of a 390 px phone
+# Each variant is about twice as many pixels wide as the column that shows it, so a point of type is about the
+# same size in CSS px on both: 1.33 px in a 686 px column, 1.38 px in a 358 px one (1.27 px on a 360 px
+# phone). No text is set smaller than SMALLEST points, 9.5 CSS px or more wherever a variant is shown
+# (tests/test_figures.py measures what is drawn).
+SMALLEST = 7.5
 BACKGROUND = "white"  # opaque, so the figure reads the same on Material's light and dark pages
 
 plt.rcParams.update({
@@ -48,9 +54,22 @@ plt.rcParams.update({
 })
 
 
-def figure(height: float, width: float = COLUMN_WIDTH, **kwargs):
-    """A new figure sized for the content column, laid out with constrained layout."""
-    return plt.figure(figsize=(width, height), layout="constrained", **kwargs)
+def figure(ctx, height: float, phone_height: float | None = None, width: float = COLUMN_WIDTH, **kwargs):
+    """A new figure for the variant `ctx` draws, laid out with constrained layout: `width` x `height` inches
+    for the content column, PHONE_WIDTH x `phone_height` (or `height`) for a phone."""
+    size = (PHONE_WIDTH, phone_height or height) if ctx.phone else (width, height)
+    return plt.figure(figsize=size, layout="constrained", **kwargs)
+
+
+def beside(ctx, parent, count: int = 2, widths=None, heights=None, subfigures: bool = False, **shared):
+    """`count` panels of `parent` (a figure or subfigure) side by side in the column, in relative `widths`;
+    one above the other on a phone, in relative `heights`. Axes, or subfigures when `subfigures` is true,
+    as a flat array in reading order; `shared` goes to subplots() (sharex, sharey)."""
+    rows, columns = (count, 1) if ctx.phone else (1, count)
+    ratios = {"height_ratios": heights} if ctx.phone else {"width_ratios": widths}
+    if subfigures:
+        return np.ravel(parent.subfigures(rows, columns, squeeze=False, **ratios))
+    return np.ravel(parent.subplots(rows, columns, squeeze=False, **ratios, **shared))
 
 
 def text_colour(background: str) -> str:
@@ -73,7 +92,7 @@ def flat(images) -> np.ndarray:
     return np.asarray(images, dtype=np.float64).reshape(len(images), -1)
 
 
-def show_digit(ax, image, title: str | None = None, fontsize: float = 7) -> None:
+def show_digit(ax, image, title: str | None = None, fontsize: float = SMALLEST) -> None:
     """One 28x28 image, black ink on white like the page, no axes."""
     ax.imshow(np.asarray(image).reshape(28, 28), cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_xticks([])
@@ -92,19 +111,39 @@ def one_per_class(labels, count: int = 10) -> list[int]:
     return [int((labels == digit).nonzero()[0, 0]) for digit in range(count) if (labels == digit).any()]
 
 
-def digit_rows(fig, rows, labels, notes=None) -> None:
-    """A grid of digits, one row per entry of `rows` (each (n, ...) images) with its label on the left.
+def digit_rows(fig, rows, labels, notes=None, above: bool = False, wrap: int | None = None,
+               label_size: float = 8) -> np.ndarray:
+    """A grid of digits, one row per entry of `rows` (each (n, ...) images) with its label on the left, or,
+    with `above`, over the row (which then has the whole width: a phone's layout). With `wrap`, rows
+    longer than that continue in a second block of rows below the first, labelled again.
 
     `notes`, if given, holds per row a list of short strings (or None) printed under each image.
+    Returns the axes as a (len(rows), n) array, row by row, whatever the layout.
     """
-    axes = np.atleast_2d(fig.subplots(len(rows), len(rows[0]), squeeze=False))
-    for r, (images, label) in enumerate(zip(rows, labels)):
+    count = len(rows[0])
+    per_line = min(wrap or count, count)
+    blocks = -(-count // per_line)
+    if above:  # each line a subfigure, titled with its row's label
+        lines = fig.subfigures(blocks * len(rows), 1, squeeze=False)[:, 0]
+        axes = np.array([line.subplots(1, per_line, squeeze=False)[0] for line in lines])
+        for index, line in enumerate(lines):
+            line.suptitle(labels[index % len(rows)], x=0.01, ha="left", fontsize=label_size)
+    else:  # each block a subfigure (or the figure itself), its rows labelled on the left
+        parts = fig.subfigures(blocks, 1, squeeze=False)[:, 0] if blocks > 1 else [fig]
+        axes = np.concatenate([part.subplots(len(rows), per_line, squeeze=False) for part in parts])
+        for index, ax in enumerate(axes[:, 0]):
+            ax.set_ylabel(labels[index % len(rows)], rotation=0, ha="right", va="center", fontsize=label_size,
+                          labelpad=6)
+    places = np.concatenate(list(axes.reshape(blocks, len(rows), per_line)), axis=1)  # block after block
+    for ax in places[:, count:].ravel():  # the last block's unused places
+        ax.set_visible(False)
+    grid = places[:, :count]
+    for r, images in enumerate(rows):
         for c, image in enumerate(images):
-            ax = axes[r, c]
-            show_digit(ax, image)
+            show_digit(grid[r, c], image)
             if notes is not None and notes[r] is not None:
-                ax.set_xlabel(notes[r][c], fontsize=6.5, labelpad=1.5)
-        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8, labelpad=6)
+                grid[r, c].set_xlabel(notes[r][c], fontsize=SMALLEST, labelpad=1.5)
+    return grid
 
 
 # ---------------------------------------------------------------- curves
@@ -127,6 +166,10 @@ def log_ticks(ax, axis: str, values, base: float = 10) -> None:
     target.set_minor_locator(NullLocator())
 
 
-def panel_label(ax, letter: str) -> None:
-    """"(a)", "(b)", ... in the top-left corner, outside the plotting area."""
-    ax.set_title(f"({letter})", loc="left", fontsize=10, fontweight="bold")
+def panel_label(panel, letter: str) -> None:
+    """"(a)", "(b)", ... in the top-left corner of an axes, outside its plotting area, or over a whole
+    (sub)figure, for panels made of several axes."""
+    if hasattr(panel, "suptitle"):
+        panel.suptitle(f"({letter})", x=0.01, ha="left", fontsize=10, fontweight="bold")
+    else:
+        panel.set_title(f"({letter})", loc="left", fontsize=10, fontweight="bold")

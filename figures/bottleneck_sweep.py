@@ -2,7 +2,7 @@
 autoencoder trained by the same loop; and how close that linear autoencoder comes to PCA's subspace."""
 
 import numpy as np
-from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, log_ticks, panel_label, seed_band
+from _style import CONFIG_COLOURS, REFERENCE_COLOUR, beside, figure, log_ticks, panel_label, seed_band
 
 from autoencoders.data import training_subset
 from autoencoders.experiments import PUBLISHED_FINAL_LOSS, SWEEP_DIMS
@@ -40,9 +40,10 @@ def render(ctx) -> Rendered:
     seeds = len(shared)
     published = {int(name.split("-d")[1]): v for name, v in PUBLISHED_FINAL_LOSS.items() if name.startswith("vanilla")}
 
-    fig = figure(height=6.4)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[3.6, 2.8])
-    ax, ratio_ax = top.subplots(1, 2, width_ratios=[1.5, 1])
+    # On a phone the four panels one above the other, and (a)'s legend under it rather than over its curves.
+    fig = figure(ctx, height=6.4, phone_height=11.2)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[6.4, 4.8] if ctx.phone else [3.6, 2.8])
+    ax, ratio_ax = beside(ctx, top, 2, widths=[1.5, 1], heights=[1.45, 1])
     every = np.arange(1, len(pca) + 1)
     seed_band(ax, every, pca_seeds, REFERENCE_COLOUR, "PCA, test MSE (any d)", lw=1.2)
     ax.plot(dims, pca[dims - 1], "s", color=REFERENCE_COLOUR, ms=4)
@@ -58,7 +59,8 @@ def render(ctx) -> Rendered:
     ax.set_xlim(1.6, dims.max() * 1.25)
     ax.set_xlabel("bottleneck width d")
     ax.set_ylabel("mean squared error per pixel")
-    ax.legend(loc="lower left", frameon=False, fontsize=7.5)
+    ax.legend(frameon=False, fontsize=7.5, **(dict(loc="upper center", bbox_to_anchor=(0.5, -0.2))
+                                               if ctx.phone else dict(loc="lower left")))
     panel_label(ax, "a")
 
     # (b) What one more doubling of d buys: error at d divided by error at d/2. A knee would show as a jump to 1.
@@ -75,7 +77,7 @@ def render(ctx) -> Rendered:
     panel_label(ratio_ax, "b")
 
     # (c) Baldi & Hornik's optimum is PCA's subspace: how much of it the linear decoder spans, width by width.
-    sub_ax, gap_ax = bottom.subplots(1, 2)
+    sub_ax, gap_ax = beside(ctx, bottom, 2)
     sub_ax.axhline(1, color="#999999", lw=0.8)
     seed_band(sub_ax, dims, overlap, LINEAR_COLOUR, "mean over the principal angles", marker="^", lw=1.6)
     seed_band(sub_ax, dims, typical, LINEAR_COLOUR, "median over the principal angles", marker="v", lw=1.0, ls="--")

@@ -21,13 +21,13 @@ def render(ctx) -> Rendered:
     outputs = {name: reconstruct(ctx.first(f"{name}-d32").model, noisy) for name in ("denoising", "vanilla")}
     errors = {name: pixel_mse(out, clean) for name, out in {"input": noisy, **outputs}.items()}
 
-    fig = figure(height=3.6)
+    # On a phone, two blocks of five digits: ten across would leave the errors no room.
+    fig = figure(ctx, height=3.6, phone_height=5.6)
     rows = ("input", "denoising", "vanilla")
-    digit_rows(fig, [clean, noisy, outputs["denoising"], outputs["vanilla"]],
-               ["clean", f"noisy input\nσ = {sigma:g}", "denoising\nd = 32", "vanilla\nd = 32"],
-               notes=[None, *([f"{e:.4f}" for e in errors[k]] for k in rows)])
+    grid = digit_rows(fig, [clean, noisy, outputs["denoising"], outputs["vanilla"]],
+                      ["clean", f"noisy input\nσ = {sigma:g}", "denoising\nd = 32", "vanilla\nd = 32"],
+                      notes=[None, *([f"{e:.4f}" for e in errors[k]] for k in rows)], wrap=5 if ctx.phone else None)
     # Per digit, the model whose output is closer to the clean image: its error in bold on a highlight.
-    grid = [fig.axes[r * len(pick):(r + 1) * len(pick)] for r in range(4)]
     for column in range(len(pick)):
         winner = 2 if errors["denoising"][column] < errors["vanilla"][column] else 3
         for r in range(1, 4):

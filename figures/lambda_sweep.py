@@ -3,7 +3,7 @@
 import numpy as np
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
-from _style import CONFIG_COLOURS, figure, log_ticks, panel_label
+from _style import CONFIG_COLOURS, beside, figure, log_ticks, panel_label
 
 from autoencoders.experiments import LAMBDA_SWEEP, SPARSITY_WEIGHTS, TOPK, RunConfig
 from autoencoders.render import Rendered
@@ -70,9 +70,10 @@ def render(ctx) -> Rendered:
     per_seed = lambda name, value: np.array([value(r) for r in ctx.runs_matching(f"{name}-s*")
                                              if r.config.seed in shared])
     seeds = len(shared)
-    fig = figure(height=5.9)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[3.1, 2.8])
-    axes = top.subplots(1, len(PANELS))
+    # On a phone, each row of three panels becomes a column of three.
+    fig = figure(ctx, height=5.9, phone_height=10.4)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[5.4, 5.0] if ctx.phone else [3.1, 2.8])
+    axes = beside(ctx, top, len(PANELS), sharex=True)
     means = {}
     for letter, ax, (key, value, ylabel, logarithmic) in zip("abc", axes, PANELS):
         sweep = np.stack([per_seed(c.name, value) for c in LAMBDA_SWEEP])  # (lambdas, seeds)
@@ -92,14 +93,14 @@ def render(ctx) -> Rendered:
             ax.yaxis.set_minor_formatter(NullFormatter())
         elif key == "near_zero":
             ax.set_ylim(0, 100)
-        ax.set_xlabel("λ")
+        ax.set_xlabel("λ" if ax is axes[-1] or not ctx.phone else "")
         ax.set_ylabel(ylabel)
         panel_label(ax, letter)
     handles, labels = axes[0].get_legend_handles_labels()
-    top.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+    top.legend(handles, labels, loc="outside lower center", ncols=2 if ctx.phone else 3, frameon=False)
 
     fixed = {}
-    for letter, ax, (key, value, ylabel, _) in zip("def", bottom.subplots(1, len(PANELS)), PANELS):
+    for letter, ax, (key, value, ylabel, _) in zip("def", beside(ctx, bottom, len(PANELS), sharex=True), PANELS):
         fixed[key] = shrink_bars(ax, per_seed) if key == "scale" else fix_bars(ax, per_seed, key, value, ylabel)
         if key == "near_zero":
             ax.set_ylim(0, 100)
@@ -107,7 +108,7 @@ def render(ctx) -> Rendered:
     bottom.legend([Patch(facecolor="white", edgecolor="black"), Patch(facecolor="#777777", edgecolor="black"),
                    Patch(facecolor="white", edgecolor="black", hatch="////")],
                   ["without the penalty", f"with it (λ = {RunConfig.sparsity_weight:g})", "units never active"],
-                  loc="outside lower center", ncols=3, frameon=False)
+                  loc="outside lower center", ncols=2 if ctx.phone else 3, frameon=False)
 
     low, high = SPARSITY_WEIGHTS[0], SPARSITY_WEIGHTS[-1]
     fall = means[("scale", low)] / means[("scale", high)]

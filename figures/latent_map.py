@@ -66,8 +66,8 @@ def render(ctx) -> Rendered:
     xs = np.linspace(extent[0], extent[1], BINS)
     ys = np.linspace(extent[2], extent[3], BINS)
 
-    fig = figure(height=7.6)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[4.9, 2.7])
+    fig = figure(ctx, height=7.6, phone_height=5.1)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[3.3, 1.8] if ctx.phone else [4.9, 2.7])
     # (a) Every class as the contour around its densest CORE of codes, over the grey density of all codes.
     ax = top.add_subplot()
     backdrop(ax, xs, ys, everyone)
@@ -76,12 +76,15 @@ def render(ctx) -> Rendered:
         ax.contour(xs, ys, grid, levels=[mass_level(grid, CORE)], colors=[DIGIT_COLOURS[digit]], linewidths=2.2)
     ax.set_xlim(extent[:2])
     ax.set_ylim(extent[2:])
-    label_at = push_apart(centroids, 0.065 * max(extent[1] - extent[0], extent[3] - extent[2]))
+    # Label centres at least this share of the plane apart: more on a phone, where a label covers more of it.
+    gap = 0.09 if ctx.phone else 0.065
+    label_at = push_apart(centroids, gap * max(extent[1] - extent[0], extent[3] - extent[2]))
     for digit, centroid, at in zip(digits, centroids, label_at):
         moved = not np.allclose(centroid, at)
         if moved:  # a label pushed off its centroid points back to it; the dot marks the centroid itself
             ax.plot(*centroid, "o", ms=3, color="black")
-        ax.annotate(str(digit), centroid, xytext=at, ha="center", va="center", fontsize=12, fontweight="bold",
+        ax.annotate(str(digit), centroid, xytext=at, ha="center", va="center", fontsize=10 if ctx.phone else 12,
+                    fontweight="bold",
                     color=text_colour(DIGIT_COLOURS[digit]),
                     bbox=dict(boxstyle="circle,pad=0.25", fc=DIGIT_COLOURS[digit], ec="black", lw=0.6),
                     arrowprops=dict(arrowstyle="-", color="black", lw=0.8, shrinkA=0, shrinkB=2) if moved else None)

@@ -17,18 +17,23 @@ CLEARANCE = 24  # points between the centres of two end labels in (a), so that e
 ROW_SIZE = 11
 NOTE_SIZE = 10
 WIDTH = 5.6  # inches
+# The phone variant is not scaled up by the page: smaller type (still 9.5 CSS px or more), the same layout for
+# (a), and in (b) each path's ends and step ratio over its row, so that its ten digits have the whole width.
+PHONE = {"end": 11, "row": 9, "note": 8, "axis": 11, "ticks": 8}
 
 
-def clear_offset(end: np.ndarray, away: np.ndarray, placed: list[np.ndarray]) -> np.ndarray:
-    """Where, in points from its end, a path's end label goes: straight on beyond the end, or, when that
-    would overlap a label already placed (short paths between close centroids), turned as little as frees it."""
+def clear_offset(end: np.ndarray, away: np.ndarray, placed: list[np.ndarray], size: float = END_SIZE) -> np.ndarray:
+    """Where, in points from its end, a path's end label of `size` points goes: straight on beyond the end,
+    or, when that would overlap a label already placed (short paths between close centroids), turned as
+    little as frees it."""
+    reach, clearance = END_OFFSET * size / END_SIZE, CLEARANCE * size / END_SIZE
     for degrees in (0, 35, -35, 70, -70, 105, -105, 140, -140, 180):
         turn = np.radians(degrees)
         rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
-        offset = END_OFFSET * rotation @ away
-        if all(np.linalg.norm(end + offset - other) >= CLEARANCE for other in placed):
+        offset = reach * rotation @ away
+        if all(np.linalg.norm(end + offset - other) >= clearance for other in placed):
             return offset
-    return END_OFFSET * away
+    return reach * away
 
 
 def render(ctx) -> Rendered:
@@ -63,17 +68,17 @@ def render(ctx) -> Rendered:
     read = lambda images: nearest_labels(flat(train_images), train_labels, flat(images)).tolist()
     near = [read(images) for images in paths]
 
-    # Narrower than the column: the page scales it up to the column's width, and on a phone it shrinks
-    # less than a full-width figure would, so its labels stay legible there.
-    fig = figure(height=7.6, width=WIDTH)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[5.6, 4.0])
+    # Narrower than the column: the page scales it up to the column's width, with its type.
+    fig = figure(ctx, height=7.6, phone_height=7.4, width=WIDTH)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[3.6, 3.8] if ctx.phone else [5.6, 4.0])
+    end_size = PHONE["end"] if ctx.phone else END_SIZE
     ax = top.add_subplot()
     ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest", aspect="auto",
               extent=(low[0] - step[0] / 2, high[0] + step[0] / 2, low[1] - step[1] / 2, high[1] + step[1] / 2))
     ax.set_box_aspect(1)
-    ax.set_xlabel("$z_1$", fontsize=12)
-    ax.set_ylabel("$z_2$", fontsize=12)
-    ax.tick_params(labelsize=10)
+    ax.set_xlabel("$z_1$", fontsize=PHONE["axis"] if ctx.phone else 12)
+    ax.set_ylabel("$z_2$", fontsize=PHONE["axis"] if ctx.phone else 12)
+    ax.tick_params(labelsize=PHONE["ticks"] if ctx.phone else 10)
     # Each end label sits END_OFFSET points beyond its end of the path, measured on the laid-out figure.
     fig.canvas.draw()
     at = {digit: ax.transData.transform(centre[digit]) * 72 / fig.dpi for digit in centre}  # in points
@@ -84,29 +89,30 @@ def render(ctx) -> Rendered:
                                                                     shrinkA=0, shrinkB=0, alpha=0.9))
         heading = (at[b] - at[a]) / max(np.linalg.norm(at[b] - at[a]), 1e-12)
         for digit, away in ((a, -heading), (b, heading)):
-            offset = clear_offset(at[digit], away, placed)
+            offset = clear_offset(at[digit], away, placed, end_size)
             placed.append(at[digit] + offset)
             ax.annotate(str(digit), centre[digit], xytext=tuple(offset), textcoords="offset points",
-                        ha="center", va="center", color=PATH_COLOUR, fontsize=END_SIZE, fontweight="bold",
+                        ha="center", va="center", color=PATH_COLOUR, fontsize=end_size, fontweight="bold",
                         path_effects=stroke)
     panel_label(ax, "a")
-    digit_rows(bottom, paths, [f"{a} → {b}\nstep ratio {u:.2f}" for (a, b), u in zip(pairs, unevenness)],
-               notes=[[str(d) for d in row] for row in near])
+    between = ", " if ctx.phone else "\n"
+    grid = digit_rows(bottom, paths, [f"{a} → {b}{between}step ratio {u:.2f}" for (a, b), u in zip(pairs, unevenness)],
+                      notes=[[str(d) for d in row] for row in near], above=ctx.phone,
+                      label_size=PHONE["row"] if ctx.phone else ROW_SIZE)
     # Larger type than digit_rows' default, so that the rows stay legible when the page scales the figure
-    # down; the end digits again at both ends of each row; labels met along a path that belong to neither
-    # end class in bold vermilion.
-    grid = np.array(bottom.axes).reshape(len(pairs), PATH_STEPS)
+    # down; in the column, the end digits again at both ends of each row; labels met along a path that belong
+    # to neither end class in bold vermilion.
     for (a, b), row, cells in zip(pairs, near, grid):
-        cells[0].yaxis.label.set_fontsize(ROW_SIZE)
-        right = cells[-1].secondary_yaxis("right")
-        right.set_yticks([])
-        right.spines["right"].set_visible(False)
-        right.set_ylabel(str(b), rotation=0, ha="left", va="center", fontsize=END_SIZE, fontweight="bold",
-                         color=PATH_COLOUR, labelpad=4)
+        if not ctx.phone:
+            right = cells[-1].secondary_yaxis("right")
+            right.set_yticks([])
+            right.spines["right"].set_visible(False)
+            right.set_ylabel(str(b), rotation=0, ha="left", va="center", fontsize=END_SIZE, fontweight="bold",
+                             color=PATH_COLOUR, labelpad=4)
         for cell, digit in zip(cells, row):
-            cell.xaxis.label.set(fontsize=NOTE_SIZE, **({} if digit in (a, b) else
-                                                        dict(fontweight="bold", color=PATH_COLOUR)))
-    panel_label(bottom.axes[0], "b")
+            cell.xaxis.label.set(fontsize=PHONE["note"] if ctx.phone else NOTE_SIZE,
+                                 **({} if digit in (a, b) else dict(fontweight="bold", color=PATH_COLOUR)))
+    panel_label(bottom if ctx.phone else grid[0, 0], "b")  # on a phone, over the first row's label
 
     detours = {(a, b): [d for d in dict.fromkeys(row) if d not in (a, b)] for (a, b), row in zip(pairs, near)}
     via = "; ".join(f"{a}→{b}: {', '.join(map(str, d))}" for (a, b), d in detours.items() if d) or "none"

@@ -2,7 +2,7 @@
 and with zero-mean noise, beside a denoiser trained on unclipped noise."""
 
 import numpy as np
-from _style import CONFIG_COLOURS, CONFIG_LABELS, REFERENCE_COLOUR, figure, log_ticks, pixel_mse, seed_band
+from _style import CONFIG_COLOURS, CONFIG_LABELS, REFERENCE_COLOUR, beside, figure, log_ticks, pixel_mse, seed_band
 
 from autoencoders.measures import NOISE_LEVELS as SIGMAS
 from autoencoders.measures import NOISE_SWEEP_IMAGES as IMAGES
@@ -30,8 +30,8 @@ def crossover(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
 def render(ctx) -> Rendered:
     count = min(IMAGES, ctx.test_size)
     clean = ctx.test_images[:count]
-    fig = figure(height=3.9)
-    axes = fig.subplots(1, 2, sharey=True)
+    fig = figure(ctx, height=3.9, phone_height=6.6)
+    axes = beside(ctx, fig, 2, sharey=True)  # on a phone one above the other, each with its own y label
     training_sigma = ctx.first(PAIR[1]).config.noise_sigma
     shared = ctx.common_seeds(*MODELS)  # every model at the seeds they all have (the unclipped one has fewer)
     all_means = {}
@@ -54,17 +54,21 @@ def render(ctx) -> Rendered:
         ax.set_title(("(a) Gaussian noise, clipped" if clip else "(b) Gaussian noise, not clipped"), loc="left",
                      fontsize=9.5, fontweight="bold")
         all_means[clip] = (means, baseline)
-    axes[0].set_ylabel("test MSE against the clean image")
+    for ax in axes if ctx.phone else axes[:1]:
+        ax.set_ylabel("test MSE against the clean image")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncols=1 if ctx.phone else 2, frameon=False)
     means, baseline = all_means[True]
     ax = axes[0]
     cross = crossover(SIGMAS, means[PAIR[0]], means[PAIR[1]])
     if cross is not None:
         level = np.interp(cross, SIGMAS, means[PAIR[0]])
         ax.plot(cross, level, "o", ms=9, mfc="none", mec="black", mew=1)
-        ax.annotate(f"crossover σ ≈ {cross:.2f}", (cross, level), xytext=(-10, 34), textcoords="offset points",
-                    ha="right", fontsize=8, arrowprops=dict(arrowstyle="-", color="black", lw=0.7))
+        # Up and to the left in the column; on a phone, where the axis labels take more of the width,
+        # down and to the right, under the curves.
+        ax.annotate(f"crossover σ ≈ {cross:.2f}", (cross, level), xytext=(14, -44) if ctx.phone else (-10, 34),
+                    textcoords="offset points", ha="left" if ctx.phone else "right", fontsize=8,
+                    arrowprops=dict(arrowstyle="-", color="black", lw=0.7))
     unclipped = all_means[False][0][UNCLIPPED]
 
     v, d = (means[n] for n in PAIR)

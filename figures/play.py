@@ -97,9 +97,12 @@ def render(ctx) -> Rendered:
         "fig.play.bytes.models": f"{sum(len(files[f'{m}.bin']) for m in EXPORTED) / 1e6:.2f} MB",
     }
 
-    labels_of = ["clean", "vanilla d = 2\nfloat32", *(f"{m.replace('-d', ' d = ')}\nint8" for m in EXPORTED)]
-    fig = figure(height=5.0)
-    digit_rows(fig, rows, labels_of)
+    # On a phone each row's label goes over it, so that the digits have the whole width.
+    between = ", " if ctx.phone else "\n"
+    labels_of = ["clean", f"vanilla d = 2{between}float32",
+                 *(f"{m.replace('-d', ' d = ')}{between}int8" for m in EXPORTED)]
+    fig = figure(ctx, height=5.0, phone_height=3.5)
+    digit_rows(fig, rows, labels_of, above=ctx.phone)
 
     summary = "; ".join(f"{name.replace('-d', ' d = ')} {fmt(e['float32'])} → {fmt(e['int8'])} "
                         f"({100 * change[name]:+.2f}%)" for name, e in error.items())

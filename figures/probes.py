@@ -3,7 +3,7 @@
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from _style import CONFIG_COLOURS, REFERENCE_COLOUR, figure, panel_label
+from _style import CONFIG_COLOURS, REFERENCE_COLOUR, beside, figure, panel_label
 
 from autoencoders.features import set_label, table_order
 from autoencoders.render import Rendered
@@ -20,8 +20,8 @@ def render(ctx) -> Rendered:
     document = ctx.features
     rows = [r for r in ROWS if r in document["sets"]]
     k = document["neighbours"]
-    fig = figure(height=3.8)
-    axes = fig.subplots(1, 2, sharey=True)
+    fig = figure(ctx, height=3.8, phone_height=6.8)
+    axes = beside(ctx, fig, 2, sharey=True)  # on a phone one above the other, each with the features' names
     y = np.arange(len(rows))[::-1].astype(float)
     height = 0.38
     for letter, ax, (classifier, title) in zip("ab", axes, CLASSIFIERS):
@@ -40,13 +40,14 @@ def render(ctx) -> Rendered:
         ax.grid(axis="x", color="#dddddd", lw=0.6)
         ax.set_axisbelow(True)
         panel_label(ax, letter)
-    axes[0].set_yticks(y, [set_label(n) for n in rows])
-    axes[0].tick_params(axis="y", length=0)
+    for ax in axes if ctx.phone else axes[:1]:
+        ax.set_yticks(y, [set_label(n) for n in rows])
+        ax.tick_params(axis="y", length=0)
     legend = [Patch(facecolor="#777777", edgecolor="#777777", alpha=0.9, label="clean input"),
               Patch(facecolor="#777777", edgecolor="#777777", alpha=0.35, hatch="////",
                     label="noisy input (σ = 0.3)"),
               Line2D([], [], ls="none", marker="|", color="black", ms=7, label="single seeds")]
-    fig.legend(handles=legend, loc="outside lower center", ncols=3, frameon=False)
+    fig.legend(handles=legend, loc="outside lower center", ncols=2 if ctx.phone else 3, frameon=False)
 
     counts = sorted({len(document["sets"][n]["seeds"]) for n in rows})
     over = f"{counts[0]} seeds" if len(counts) == 1 else f"{counts[0]} to {counts[-1]} seeds, as each was trained"

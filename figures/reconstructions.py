@@ -17,11 +17,13 @@ def render(ctx) -> Rendered:
         run = ctx.first(name)
         mse[name] = run.metrics["test_mse"]
         rows.append(reconstruct(run.model, originals))
-        labels.append(f"{CONFIG_LABELS[name]}, seed {run.config.seed}\ntest MSE {fmt(mse[name])}")
+        labels.append(f"{CONFIG_LABELS[name]}, seed {run.config.seed}" + (": " if ctx.phone else "\n")
+                      + f"test MSE {fmt(mse[name])}")
     shown = {name: pixel_mse(row, originals).mean() for name, row in zip(FIVE, rows[1:])}
 
-    fig = figure(height=4.6)
-    digit_rows(fig, rows, labels)
+    # On a phone each row's label goes over it, so that the digits have the whole width.
+    fig = figure(ctx, height=4.6, phone_height=3.5)
+    digit_rows(fig, rows, labels, above=ctx.phone)
 
     ranking = sorted(FIVE, key=mse.get)
     best, worst = ranking[0], ranking[-1]

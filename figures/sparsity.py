@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+from matplotlib.ticker import FuncFormatter
 from _style import CONFIG_COLOURS, CONFIG_LABELS, encode, figure, panel_label
 
 from autoencoders.measures import class_selectivity, live_units
@@ -40,9 +41,14 @@ def render(ctx) -> Rendered:
     share, scale = collect("near_zero_fraction"), collect("abs_mean")
     seeds = len(stats[PAIR[0]])
 
-    fig = figure(height=6.6)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[2.7, 3.9])
-    hist, bars_zero, bars_scale = top.subplots(1, 3, width_ratios=[2.6, 1, 1])
+    fig = figure(ctx, height=6.6, phone_height=8.6)
+    if ctx.phone:  # the histogram on a row of its own, the two bar panels under it
+        top, middle, bottom = fig.subfigures(3, 1, height_ratios=[2.6, 2.2, 3.8])
+        hist = top.subplots()
+        bars_zero, bars_scale = middle.subplots(1, 2)
+    else:
+        top, bottom = fig.subfigures(2, 1, height_ratios=[2.7, 3.9])
+        hist, bars_zero, bars_scale = top.subplots(1, 3, width_ratios=[2.6, 1, 1])
 
     # (a) Every entry's |z| relative to its own unit's large values, one seed, on a log axis: one threshold for all.
     relative = {name: relative_magnitude(z[name]).ravel() for name in PAIR}
@@ -59,6 +65,7 @@ def render(ctx) -> Rendered:
     hist.axvline(NEAR_ZERO_RELATIVE, color="#555555", ls="--", lw=1, label="near-zero threshold")
     hist.set_ylim(0, 1.5 * tallest)
     hist.set_xscale("log")
+    hist.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.001, not a small 10 to the -3
     hist.set_xlabel("|z| ÷ its unit's 99th percentile of |z|")
     hist.set_ylabel("fraction of entries per bin")
     hist.legend(loc="upper left", frameon=False, ncols=2, fontsize=7.5)
@@ -85,8 +92,10 @@ def render(ctx) -> Rendered:
         ax.set_title(CONFIG_LABELS[name], fontsize=9)
     heat_axes[0].set_ylabel("code unit (most class-specific first)")
     panel_label(heat_axes[0], "c")
-    bottom.colorbar(image, ax=heat_axes, label="class mean of the unit, in its standard deviations", shrink=0.9,
-                    extend="both")
+    scale_label = "unit's class mean, in standard deviations" if ctx.phone else \
+        "class mean of the unit, in its standard deviations"
+    bottom.colorbar(image, ax=heat_axes, label=scale_label, shrink=0.9,
+                    extend="both", **({"location": "bottom", "aspect": 30} if ctx.phone else {}))
 
     mean = lambda d, n: float(np.mean(d[n]))
     near = {n: float(near_zero(torch.as_tensor(z[n])).double().mean()) for n in PAIR}  # the seed drawn

@@ -1,8 +1,8 @@
 """Training loss per epoch of the five configurations, over seeds, against the published values."""
 
 import numpy as np
-from _style import (CONFIG_COLOURS, CONFIG_LABELS, CONFIG_PROSE, FIVE, REFERENCE_COLOUR, figure, log_ticks,
-                    panel_label, seed_band)
+from _style import (CONFIG_COLOURS, CONFIG_LABELS, CONFIG_PROSE, FIVE, REFERENCE_COLOUR, beside, figure,
+                    log_ticks, panel_label, seed_band)
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
@@ -17,8 +17,8 @@ CLOSE = 1.15  # configurations whose final mean losses differ by less than this 
 
 
 def render(ctx) -> Rendered:
-    fig = figure(height=4.6)
-    left, right = fig.subfigures(1, 2, width_ratios=[3, 2])
+    fig = figure(ctx, height=4.6, phone_height=6.6)
+    left, right = beside(ctx, fig, 2, widths=[3, 2], heights=[3.9, 2.7], subfigures=True)
     ax = left.add_subplot()
     finals, within, drift, seeds, curves = {}, [], {}, 0, {}
     for name in FIVE:
@@ -43,7 +43,10 @@ def render(ctx) -> Rendered:
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], ls="", marker="D", ms=6, color="white", mec=REFERENCE_COLOUR, mew=0.9))
     labels.append(f"published, epoch {epochs} (one run)")
-    ax.legend(handles, labels, loc="upper right", frameon=False)
+    if ctx.phone:  # under the plot: in it, the legend would cover the curves
+        left.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False, fontsize=7.5)
+    else:
+        ax.legend(handles, labels, loc="upper right", frameon=False)
     ax.grid(True, which="major", axis="y", color="#dddddd", lw=0.6)
     panel_label(ax, "a")
 

@@ -7,7 +7,7 @@ for the page's own training.
 """
 
 import numpy as np
-from _style import DIGIT_COLOURS, figure, text_colour
+from _style import DIGIT_COLOURS, SMALLEST, figure, text_colour
 
 from autoencoders import replay
 from autoencoders.render import Rendered
@@ -50,9 +50,9 @@ def render(ctx) -> Rendered:
         flat.append(flat[-1] + 1)
     spread = [k for k in range(flat[-1] + 1, len(steps)) if ratios[k] >= PLANE] if flat else []
 
-    columns = 4
+    columns = 2 if ctx.phone else 4
     rows = -(-len(chosen) // columns)
-    fig = figure(height=2.0 * rows + 0.55)
+    fig = figure(ctx, height=2.0 * rows + 0.55)
     panels, key = fig.subfigures(2, 1, height_ratios=[2.0 * rows, 0.55])
     axes = panels.subplots(rows, columns, squeeze=False).ravel()
     colours = np.array(DIGIT_COLOURS)[labels]
@@ -64,7 +64,7 @@ def render(ctx) -> Rendered:
         ax.set_ylim(cy - half, cy + half)
         ax.set_aspect("equal")
         ax.locator_params(nbins=3)
-        ax.tick_params(labelsize=6.5, length=2, pad=1)
+        ax.tick_params(labelsize=SMALLEST, length=2, pad=1)
         when = f"epoch {steps[k] / per_epoch:.2g}" if steps[k] else "the start"
         ax.set_title(f"step {steps[k]:,} ({when})\nMSE {losses[k]:.4f}", fontsize=7.5, pad=3)
     for ax in axes[len(chosen):]:

@@ -1,4 +1,5 @@
-"""The published figures: every recipe's PNG is there, readable, opaque, not blank, described, and reproducible."""
+"""The published figures: every recipe's two PNGs (the column's and the phone's) are there, readable, opaque,
+not blank, described, reproducible, and set in type that reads where each is shown."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from PIL import Image
 
 from autoencoders.pipeline.keys import Source
+from autoencoders.render import PHONE_MEDIA
+from test_build import warm  # noqa: F401  (a scratch checkout with the smoke build's outputs)
 from autoencoders.pipeline.targets import figure_name, figure_numbering, recipe_runs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,6 +22,7 @@ SOURCE = Source(REPO / "figures")
 MODULES = {figure_name(m): m for m in SOURCE.recipes()}
 NAMES = list(MODULES)
 NUMBERS = figure_numbering(REPO, NAMES)
+VARIANTS = {"column": "", "phone": "-phone"}  # a figure's PNGs: figures/<name><suffix>.png
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +30,8 @@ def manifest() -> dict:
     return json.loads((DOCS / "results" / "figures.json").read_text())
 
 
-def pixels(name: str) -> tuple[Image.Image, np.ndarray]:
-    image = Image.open(DOCS / "figures" / f"{name}.png")
+def pixels(name: str, variant: str = "column") -> tuple[Image.Image, np.ndarray]:
+    image = Image.open(DOCS / "figures" / f"{name}{VARIANTS[variant]}.png")
     image.load()
     return image, np.asarray(image.convert("RGBA"), dtype=np.float64)
 
@@ -42,19 +46,24 @@ def test_every_figure_is_included_by_a_page_and_numbered_in_the_order_they_appea
     assert "latent-map" in NAMES and len(NAMES) >= 8
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("name", NAMES)
-def test_png_is_sized_for_the_column_and_small(name):
-    path = DOCS / "figures" / f"{name}.png"
+def test_png_is_sized_for_its_column_and_small(name, variant):
+    path = DOCS / "figures" / f"{name}{VARIANTS[variant]}.png"
     assert path.is_file(), f"{path} missing: run build_figures.py"
     assert path.stat().st_size < 500_000
-    image, _ = pixels(name)
+    image, _ = pixels(name, variant)
     assert image.format == "PNG"
-    assert 800 <= image.width <= 2000 and 300 <= image.height <= 2000, image.size
+    if variant == "column":
+        assert 800 <= image.width <= 2000 and 300 <= image.height <= 2000, image.size
+    else:  # about twice the 358 px of a phone's column, and at most about a screen and a half tall there
+        assert image.width == 720 and 300 <= image.height <= 2500, image.size
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("name", NAMES)
-def test_png_is_opaque_and_not_blank(name):
-    image, rgba = pixels(name)
+def test_png_is_opaque_and_not_blank(name, variant):
+    image, rgba = pixels(name, variant)
     assert (rgba[..., 3] == 255).all(), f"{name}: transparent pixels would vanish on the dark page"
     grey = rgba[..., :3].mean(-1)
     assert grey.std() > 10
@@ -69,6 +78,10 @@ def test_manifest_and_snippet_describe_the_figure(name, manifest):
     assert entry["number"] == NUMBERS[name]
     assert len(entry["alt"].split()) >= 15 and len(entry["caption"].split()) >= 15
     assert entry["png_sha256"] == hashlib.sha256((DOCS / entry["png"]).read_bytes()).hexdigest()
+    phone = entry["phone"]  # the same entry, numbers, alt text and caption: a variant is a layout
+    assert phone["png"] == f"figures/{name}-phone.png" and phone["media"] == PHONE_MEDIA
+    assert phone["png_sha256"] == hashlib.sha256((DOCS / phone["png"]).read_bytes()).hexdigest()
+    assert (phone["width"], phone["height"]) == pixels(name, "phone")[0].size
     stem = name.replace("-", "_")
     assert entry["numbers"] and all(k.startswith(f"fig.{stem}.") and v for k, v in entry["numbers"].items())
     snippet = (DOCS / "results" / "figures" / f"{name}.md").read_text()
@@ -82,30 +95,103 @@ def test_manifest_and_snippet_describe_the_figure(name, manifest):
 # ---------------------------------------------------------------- what single figures promise
 
 @pytest.fixture(scope="module")
-def smoke_context(smoke_build):
-    """The smoke build's runs and test images, as the build hands them to recipes."""
-    from conftest import CACHE, smoke_runs
+def smoke_context(smoke_build, mnist):
+    """The smoke build's runs, test images and probes, as the build hands them to recipes."""
+    from conftest import smoke_runs
 
-    from autoencoders.data import load_mnist
+    features = json.loads((smoke_build / "out" / "results" / "features.json").read_text())
+    return smoke_runs(smoke_build), lambda: mnist, lambda: features
 
-    return smoke_runs(smoke_build), lambda: load_mnist(CACHE)
 
-
-def rendered(smoke_context, name: str):
-    """(the recipe module, what it rendered) for figure `name` over the smoke runs."""
+def rendered(smoke_context, name: str, phone: bool = False):
+    """(the recipe module, what it rendered, its context) for figure `name` over the smoke runs."""
     import importlib.util
     import sys
 
     from autoencoders.render import FigureContext
 
-    runs, data = smoke_context
+    runs, data, features = smoke_context
     path = SOURCE.path(MODULES[name])
     sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(f"test_recipe_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    context = FigureContext(name, recipe_runs(SOURCE, MODULES[name]), runs, data, lambda: {})
+    context = FigureContext(name, recipe_runs(SOURCE, MODULES[name]), runs, data, features, phone=phone)
     return module, module.render(context), context
+
+
+# The narrowest column each variant is shown in, in CSS px (measured in Chromium: tests/test_layout.py checks
+# them): the column's PNG from a 720 px window up (686 px at 960, where the contents sidebar appears; 688 at
+# 1280); the phone's below, down to 328 px on a 360 px phone (358 on a 390 px one).
+SHOWN_WIDTH = {"column": 686, "phone": 328}
+READABLE_PX = 9  # no figure text smaller, in CSS px
+
+
+def drawn_texts(figure) -> list[tuple[str, float, tuple[float, float, float, float] | None]]:
+    """Every text the renderer draws, as it draws it: (text, size of its smallest glyph in points, its
+    extent in pixels of the figure or None). Mathematical text counts by its smallest glyph (a subscript
+    is 70% of its text's size); what is hidden, empty or outside the drawn artists is not drawn at all."""
+    from matplotlib.mathtext import MathTextParser
+
+    renderer = figure.canvas.get_renderer()
+    drawn = []
+    original = renderer.draw_text
+
+    def draw_text(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        size = prop.get_size_in_points()
+        if ismath and ismath != "TeX":
+            size = min(glyph[1] for glyph in MathTextParser("path").parse(s, 72, prop).glyphs)
+        extent = mtext.get_window_extent(renderer).extents if mtext is not None else None
+        if s.strip():
+            drawn.append((s, float(size), extent))
+        return original(gc, x, y, s, prop, angle, ismath, mtext)
+
+    renderer.draw_text = draw_text
+    try:
+        figure.draw(renderer)
+    finally:
+        del renderer.draw_text
+    return drawn
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("name", NAMES)
+def test_no_text_is_smaller_than_9_css_px_where_the_variant_is_shown(smoke_context, name, variant):
+    """Measured on what the renderer draws, at the width at which the page shows the PNG; and none of it
+    cut off at the figure's edge."""
+    from autoencoders.render import PNG_DPI, png_bytes, png_size
+
+    _, done, _ = rendered(smoke_context, name, phone=variant == "phone")
+    figure = done.figure
+    drawn = drawn_texts(figure)
+    width, height = figure.canvas.get_width_height()
+    css_px = SHOWN_WIDTH[variant] / (figure.get_figwidth() * 72)  # per point of type
+    small = sorted({(f"{size * css_px:.1f} px", text) for text, size, _ in drawn if size * css_px < READABLE_PX})
+    cut = [text for text, _, (x0, y0, x1, y1) in ((t, s, e) for t, s, e in drawn if e is not None)
+           if x0 < -1 or y0 < -1 or x1 > width + 1 or y1 > height + 1]
+    assert len(drawn) >= 5, f"{name}: hardly any text drawn ({drawn})"
+    assert not small, (f"{name}, {variant}: text under {READABLE_PX} CSS px in a {SHOWN_WIDTH[variant]} px "
+                       f"column: {small[:6]}")
+    assert not cut, f"{name}, {variant}: text cut off at the figure's edge: {cut[:5]}"
+    # The PNG is exactly as wide as the figure (no cropping), so the scale above is the page's.
+    assert png_size(png_bytes(figure))[0] == round(figure.get_figwidth() * PNG_DPI)
+
+
+def test_a_phone_variant_that_says_something_else_stops_the_build(warm, smoke_build):
+    """The two variants of a figure differ in layout only: one alt text, caption and set of numbers."""
+    from test_build import build_in
+
+    checkout, out, cache = warm
+    recipe = checkout / "figures" / "latent_map.py"
+    recipe.write_text(recipe.read_text() + (
+        "\n\n_column_render = render\n\n\ndef render(ctx):\n    done = _column_render(ctx)\n"
+        "    done.caption += ' (on a phone)' if ctx.phone else ''\n    return done\n"))
+    done = build_in(checkout, out, cache, "--only", "latent-map")
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.strip() == ("build_figures.py: error: figure latent-map: the phone variant's caption differs "
+                                   "from the column's; ctx.phone may change the layout only")
+    for png in ("figures/latent-map.png", "figures/latent-map-phone.png"):  # and nothing was written
+        assert (out / png).read_bytes() == (smoke_build / "out" / png).read_bytes(), png
 
 
 def texts(figure) -> list:
@@ -173,5 +259,6 @@ def test_rendering_again_gives_identical_bytes(smoke_build, tmp_path):
     assert "trained 0 runs" in done.stdout and f"rendered {len(NAMES)} figures" in done.stdout
     assert "wrote 0 files" in done.stdout
     for name in NAMES:
-        assert (out / "figures" / f"{name}.png").read_bytes() == \
-            (smoke_build / "out" / "figures" / f"{name}.png").read_bytes(), name
+        for suffix in VARIANTS.values():
+            png = f"figures/{name}{suffix}.png"
+            assert (out / png).read_bytes() == (smoke_build / "out" / png).read_bytes(), png

@@ -10,6 +10,7 @@ dark-mode colours, alt text, a citation).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -212,6 +213,81 @@ def test_figures_open_at_full_resolution_and_close_again(site, browser, base_url
         page.keyboard.press("Escape")
         assert page.locator(".zoom-overlay").count() == 0, f"/{path}: Escape did not close the enlarged view"
         context.close()
+
+
+# Every figure with a phone variant, as the page has it: what it asks for, what it loaded, how large it is.
+PICTURES_JS = """() => [...document.querySelectorAll(".md-content picture")].map((picture) => {
+  const image = picture.querySelector("img");
+  const box = image.getBoundingClientRect();
+  return {src: image.getAttribute("src"), loaded: image.complete && image.naturalWidth > 0 ? image.currentSrc : null,
+          width: box.width, height: box.height, natural: [image.naturalWidth, image.naturalHeight]};
+})"""
+
+
+def pictures_after_loading(page) -> tuple[list[dict], list[dict]]:
+    """The page's pictures before any is scrolled to, and after each has been scrolled to and decoded."""
+    before = page.evaluate(PICTURES_JS)
+    for image in page.locator(".md-content picture img").all():
+        image.scroll_into_view_if_needed()
+        image.evaluate("(img) => img.decode()")
+    return before, page.evaluate(PICTURES_JS)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+def test_each_screen_loads_only_its_own_variant_of_every_figure(site, browser, base_url, width):
+    """A phone shows and downloads the phone's PNGs only, a desktop the column's only; each figure's box has
+    the proportions of the PNG it will show before that arrives (no jump), and the box is no narrower than
+    the column that tests/test_figures.py measures the type against."""
+    from test_figures import SHOWN_WIDTH
+
+    variant = "phone" if width == "phone" else "column"
+    problems, shown = [], 0
+    for path in ("part-1-math/", "part-3-experiments/", "play/"):  # on Play, the downloads only
+        context = browser.new_context(viewport=WIDTHS[width])
+        requested = []
+        context.on("request", lambda request: requested.append(urlsplit(request.url).path))
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(base_url + path, wait_until="load")
+        before, after = pictures_after_loading(page) if path != "play/" else ([], [])  # widgets replace them
+        context.close()
+        assert after or path == "play/", f"/{path}: no <picture> on the page"
+        shown += len(after)
+        for early, late in zip(before, after):
+            name = late["src"].rsplit("/", 1)[-1]
+            if not (late["loaded"] or "").endswith(f"{name[:-4]}-phone.png" if variant == "phone" else name):
+                problems.append(f"/{path}: {name}: showed {late['loaded']}")
+            if abs(early["height"] - late["height"]) > 1:
+                problems.append(f"/{path}: {name}: {early['height']:.0f} px tall before it loaded, "
+                                f"{late['height']:.0f} px after")
+            if late["width"] < SHOWN_WIDTH[variant]:
+                problems.append(f"/{path}: {name}: shown {late['width']:.0f} px wide, under the "
+                                f"{SHOWN_WIDTH[variant]} px its type is measured for")
+        others = [p for p in requested if p.endswith(".png") and "/figures/" in p
+                  and p.endswith("-phone.png") != (variant == "phone")]
+        if others:
+            problems.append(f"/{path}: also downloaded the other variant: {others[:3]}")
+    assert not problems, f"at {WIDTHS[width]['width']} px:\n" + "\n".join(problems)
+    assert shown >= 12  # Part 3 includes all but one figure, Part 1 one
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("window, variant", [(360, "phone"), (719, "phone"), (720, "column"), (960, "column")])
+def test_the_variants_switch_where_the_column_stays_wide_enough_for_each(site, browser, base_url, window, variant):
+    """Around the breakpoint and on the narrowest phones, the widths tests/test_figures.py assumes hold."""
+    from test_figures import SHOWN_WIDTH
+
+    context = browser.new_context(viewport={"width": window, "height": 800})
+    page = context.new_page()
+    page.goto(base_url + "part-3-experiments/", wait_until="load")
+    image = page.locator(".md-content picture img").first
+    image.scroll_into_view_if_needed()
+    image.evaluate("(img) => img.decode()")
+    loaded, shown = image.evaluate("(img) => [img.currentSrc, img.getBoundingClientRect().width]")
+    context.close()
+    assert loaded.endswith("-phone.png") == (variant == "phone"), f"{window} px: {loaded}"
+    assert shown >= SHOWN_WIDTH[variant], f"{window} px: the {variant}'s figure is {shown:.0f} px wide"
 
 
 def test_the_notebook_page_matches_the_rest_of_the_site(site, browser, base_url):

@@ -64,20 +64,23 @@ def test_every_page_is_built_and_cites_the_current_version(site):
 
 def test_every_figure_carries_its_png_size_so_lazy_images_keep_their_room(site):
     """Without width and height, a lazy image takes no room until it loads, and the page jumps
-    (a section link lands elsewhere, a tap lands on the wrong thing)."""
-    figures = 0
+    (a section link lands elsewhere, a tap lands on the wrong thing). A phone variant (a <picture>'s
+    <source>) has proportions of its own, so it carries its own size."""
+    figures = variants = 0
     for html_file in site.rglob("*.html"):
-        for tag in re.findall(r"<img\b[^>]*>", html_file.read_text(encoding="utf-8")):
-            src = re.search(r'\ssrc="([^"]+)"', tag)[1]
+        for tag in re.findall(r"<(?:img|source)\b[^>]*>", html_file.read_text(encoding="utf-8")):
+            src = re.search(r'\s(?:src|srcset)="([^"]+)"', tag)[1]
             if src.startswith("data:"):
                 continue
             png = (html_file.parent / src).resolve()
-            figures += 1
+            figures += tag.startswith("<img")
+            variants += tag.startswith("<source")
             shown = re.search(r'\swidth="(\d+)"', tag), re.search(r'\sheight="(\d+)"', tag)
             assert all(shown), f"{html_file.relative_to(site)}: {src} has no width and height"
             assert tuple(int(m[1]) for m in shown) == struct.unpack(">II", png.read_bytes()[16:24]), \
                 f"{html_file.relative_to(site)}: {src} is sized unlike its PNG"
     assert figures >= 14, f"only {figures} figures found in the site"
+    assert variants >= 14, f"only {variants} figures of the site have a phone variant"
 
 
 def test_citation_cff_is_complete():

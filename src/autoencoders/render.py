@@ -1,9 +1,16 @@
-"""What a figure recipe sees and returns: trained runs in, a deterministic PNG plus its alt text and caption out.
+"""What a figure recipe sees and returns: trained runs in, deterministic PNGs plus their alt text and caption out.
 
 A recipe is a file `figures/<name>.py` that declares which runs it reads and renders them:
 
     RUNS = ("vanilla-d2-s*",)          # run ids, shell-style patterns ("*-d32-s*"); reads beyond them fail
     def render(ctx: FigureContext) -> Rendered: ...
+
+The build calls `render` twice: once for the content column (`ctx.phone` false: figures/<name>.png)
+and once for a phone (`ctx.phone` true: figures/<name>-phone.png, drawn half as wide, with its panels
+stacked where side by side they would be cramped). The two differ in layout only: the same alt text,
+caption, numbers and extra files, or the build stops. The site shows the phone variant to screens
+at most PHONE_MEDIA wide (docs/overrides/hooks/links.py makes each figure a <picture>), so a phone
+downloads only its own variant.
 
 Files starting with "_" in figures/ are shared helpers. A figure's key covers the definitions its
 recipe reaches (in the helpers and the package, pipeline/keys.py), the results of the runs its RUNS
@@ -26,6 +33,9 @@ if TYPE_CHECKING:
     from .train import RunResult
 
 PNG_DPI = 200
+# Material's own phone-and-small-tablet breakpoint (719 px): below it the content column is the screen
+# less 32 px (358 px on a 390 px phone), above it never narrower than 686 px.
+PHONE_MEDIA = "(max-width: 44.9375em)"
 
 
 @dataclass
@@ -47,11 +57,14 @@ class FigureContext:
     """What a recipe may read: trained runs, the probes of the codes, and the test images, all at hand.
 
     The build hands each recipe a view limited to the runs its RUNS declare, so that a figure's key
-    (which covers exactly those runs) covers everything the figure shows."""
+    (which covers exactly those runs) covers everything the figure shows. `phone` says which of the
+    figure's two variants to draw: the column's or the phone's."""
 
-    def __init__(self, name: str, patterns: tuple[str, ...], runs: dict[str, RunResult], load_data, load_features):
+    def __init__(self, name: str, patterns: tuple[str, ...], runs: dict[str, RunResult], load_data, load_features,
+                 phone: bool = False):
         self.name = name
         self.patterns = patterns
+        self.phone = phone
         self._runs = {r: run for r, run in runs.items() if self._declared(r)}
         self._load_data = load_data
         self._load_features = load_features

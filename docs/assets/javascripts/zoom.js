@@ -1,8 +1,11 @@
 // Click or tap a figure to see it at full resolution: an overlay shows the PNG at its natural size
 // (scrollable when larger than the screen); a click, a tap or Escape closes it. Plain DOM, no library.
 // Figures are the images of the pages' content and the notebook's plots; small icons are left alone.
+// A figure with a phone variant is a <picture>: its <img> shows whichever PNG the browser chose
+// (currentSrc), and the enlarged view shows that one too.
 
-const ZOOMABLE = ".md-content figure img, .md-content p > img, .md-content .jp-RenderedImage img";
+const ZOOMABLE = ".md-content figure img, .md-content p > img, .md-content p > picture > img, " +
+  ".md-content .jp-RenderedImage img";
 
 function openZoom(image) {
   const overlay = document.createElement("div");

@@ -16,7 +16,11 @@ placeholder:
 - `on_page_content`: with repo_url, each such title links to the lines of that section in the
   repository, at the commit the site is built from. Every image of the page that is a PNG of the
   docs gets that PNG's width and height, so the browser keeps room for a lazy image before it loads:
-  the page does not jump as figures arrive, and a link to a section lands on that section.
+  the page does not jump as figures arrive, and a link to a section lands on that section. A figure
+  with a phone variant (docs/results/figures.json lists it) becomes a <picture> whose <source>, sized
+  too, offers that PNG to screens matching its media query: a phone downloads only its own variant.
+  MkDocs rewrites the addresses of Markdown images only, so the <picture> is made here, from the
+  rewritten <img>, rather than written into the figures' snippets.
 - `on_post_build`: the site serves a copy of CITATION.cff that also carries the addresses
   (`url`, `repository-code`), which the committed file cannot know.
 """
@@ -28,6 +32,7 @@ import posixpath
 import re
 import struct
 import subprocess
+from html import escape
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -49,6 +54,7 @@ IMAGE = re.compile(r'<img(?![^>]*\swidth=)(?P<attributes>[^>]*?\ssrc="(?P<src>(?
 _root = Path(".")  # the directory of mkdocs.yml, the base of snippet paths
 _commit = "HEAD"  # GitHub resolves HEAD to the default branch when no commit is known
 _listings: dict[str, list[tuple[str, str | None]]] = {}  # page -> (path, section) of each titled listing
+_phone: dict[str, dict] = {}  # a figure's PNG (as docs/figures/...) -> its phone variant: {"png", "media", ...}
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -77,11 +83,23 @@ def _preview(config) -> dict | None:
     return {"url": url, "alt": alt, "width": width, "height": height}
 
 
+def _phone_variants(config) -> dict[str, dict]:
+    """The phone variants that docs/results/figures.json lists, by the PNG each stands in for; none for
+    a manifest without them (outputs built before the variants existed)."""
+    try:
+        manifest = json.loads((Path(config.docs_dir) / "results" / "figures.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # _preview reports a missing manifest when the site needs it
+    return {entry["png"]: entry["phone"] for entry in manifest.values()
+            if isinstance(entry, dict) and isinstance(entry.get("phone"), dict)}
+
+
 def on_config(config, **kwargs):
-    global _root, _commit
+    global _root, _commit, _phone
     if not config.repo_url:
         config.edit_uri = None
     config.extra["preview"] = _preview(config)
+    _phone = _phone_variants(config)
     _root = Path(config.config_file_path).parent
     try:
         done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=_root, capture_output=True, text=True)
@@ -137,7 +155,17 @@ def _sized_images(html: str, page, files) -> str:
         if file is None:
             return match.group(0)  # not a file of the site: the strict build reports broken links
         width, height = _png_size(Path(file.abs_src_path))
-        return f'<img{match["attributes"]} width="{width}" height="{height}" />'
+        image = f'<img{match["attributes"]} width="{width}" height="{height}" />'
+        phone = _phone.get(target)
+        small = files.get_file_from_path(phone["png"]) if phone else None
+        if small is None:
+            return image
+        # The phone's PNG, addressed from the page as the <img> addresses its own.
+        srcset = posixpath.join(posixpath.dirname(match["src"]),
+                                posixpath.relpath(phone["png"], posixpath.dirname(target) or "."))
+        width, height = _png_size(Path(small.abs_src_path))
+        return (f'<picture><source media="{escape(phone["media"])}" srcset="{escape(srcset)}" width="{width}" '
+                f'height="{height}" />{image}</picture>')
 
     return IMAGE.sub(size, html)
 

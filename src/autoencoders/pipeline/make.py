@@ -163,29 +163,42 @@ class Building:
         return Made({target.files[0]: shapes_markdown().encode()}, digest(inputs))
 
     def _make_figure(self, target, inputs):
-        from ..render import FigureContext, UndeclaredRun, png_bytes, png_size
+        """The recipe rendered twice, for the column and for a phone: two PNGs of one figure, one entry."""
+        from ..render import PHONE_MEDIA, FigureContext, UndeclaredRun, png_bytes, png_size
         from .engine import BuildError
+
+        def described(path: str, png: bytes) -> dict:
+            width, height = png_size(png)
+            return {"png": path, "png_sha256": hashlib.sha256(png).hexdigest(), "png_bytes": len(png),
+                    "width": width, "height": height}
 
         module = self._recipe(target)
         runs = self._runs_of(target)
-        context = FigureContext(target.label, target.patterns, runs, self.runs.data,
-                                lambda: self.document("features"))
-        try:
-            rendered = module.render(context)
-        except UndeclaredRun as error:
-            raise BuildError(str(error)) from None
-        png = png_bytes(rendered.figure)
-        files = {target.files[0]: png}
+        drawn = []  # (what the recipe returned, its PNG): the column's, then the phone's
+        for phone in (False, True):
+            context = FigureContext(target.label, target.patterns, runs, self.runs.data,
+                                    lambda: self.document("features"), phone=phone)
+            try:
+                rendered = module.render(context)
+            except UndeclaredRun as error:
+                raise BuildError(str(error)) from None
+            if "features" not in target.reads and context.read_features:
+                raise BuildError(f"figure {target.label} reads the probes (ctx.features) in a way its code does "
+                                 "not show; read them as ctx.features in the recipe itself")
+            drawn.append((rendered, png_bytes(rendered.figure)))
+        (rendered, column), (on_phone, phone) = drawn
+        for what in ("alt", "caption", "numbers", "files"):
+            if getattr(on_phone, what) != getattr(rendered, what):
+                raise BuildError(f"figure {target.label}: the phone variant's {what} differs from the column's; "
+                                 "ctx.phone may change the layout only")
+        pngs = dict(zip(target.files, (column, phone)))
+        files = dict(pngs)
         for relative, payload in rendered.files.items():
             files[inside_outputs(target.label, relative)] = payload
-        width, height = png_size(png)
-        entry = {"png": target.files[0], "png_sha256": hashlib.sha256(png).hexdigest(), "png_bytes": len(png),
-                 "width": width, "height": height, "runs": sorted(runs), "alt": rendered.alt,
-                 "caption": rendered.caption, "numbers": rendered.numbers,
-                 "files": {p: hashlib.sha256(b).hexdigest() for p, b in sorted(files.items()) if p != target.files[0]}}
-        if "features" not in target.reads and context.read_features:
-            raise BuildError(f"figure {target.label} reads the probes (ctx.features) in a way its code does not "
-                             "show; read them as ctx.features in the recipe itself")
+        column_png, phone_png = (described(path, png) for path, png in pngs.items())
+        entry = {**column_png, "phone": {**phone_png, "media": PHONE_MEDIA}, "runs": sorted(runs),
+                 "alt": rendered.alt, "caption": rendered.caption, "numbers": rendered.numbers,
+                 "files": {p: hashlib.sha256(b).hexdigest() for p, b in sorted(files.items()) if p not in pngs}}
         return Made(files, digest({"files": files_digest(files), "entry": entry}), {"entry": entry})
 
     def _recipe(self, target):

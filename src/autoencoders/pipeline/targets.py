@@ -8,7 +8,8 @@
     ledger           results/claims.json                    reads every run and features
     ledger-pages     results/ledger.md, results/claims/*.md reads ledger
     shapes           results/shapes.md                      reads nothing (code: the conv model)
-    figure <name>    figures/<name>.png and extra files     reads the runs its RUNS match (and features)
+    figure <name>    figures/<name>.png, <name>-phone.png   reads the runs its RUNS match (and features)
+                     and extra files
     figure-pages     results/figures.json, results/figures/*.md   reads every figure and the pages' order
 
 A target's key hashes the definitions its code reaches (keys.py), the digests of what it reads, and
@@ -182,7 +183,8 @@ def declare(source: Source, seeds=None, epochs=None, subset=None, names=None, nu
             extra = ("features",) if reads_features(source, source.closure(code), module) else ()
             figures.append(Target(f"figure {name}", "figure", code=code, reads=(*matched, *extra),
                                   params={"matplotlib": matplotlib_version(), **environment, "patterns": list(patterns)},
-                                  files=(f"figures/{name}.png",), module=module, patterns=patterns))
+                                  files=(f"figures/{name}.png", f"figures/{name}-phone.png"), module=module,
+                                  patterns=patterns))
         targets += figures
         targets.append(Target("figure-pages", "figure-pages", code=((f"{P}.render", "snippet"),),
                               reads=tuple(t.name for t in figures), params={"numbering": numbering or {}},
