@@ -166,10 +166,14 @@ def log_ticks(ax, axis: str, values, base: float = 10) -> None:
     target.set_minor_locator(NullLocator())
 
 
-def panel_label(panel, letter: str) -> None:
+def panel_label(panel, letter: str, ctx=None) -> None:
     """"(a)", "(b)", ... in the top-left corner of an axes, outside its plotting area, or over a whole
-    (sub)figure, for panels made of several axes."""
+    (sub)figure, for panels made of several axes. Given `ctx`, on a phone an axes' y label moves over the
+    panel, beside its letter: stacked panels are short, and a long label would run into its neighbours."""
     if hasattr(panel, "suptitle"):
         panel.suptitle(f"({letter})", x=0.01, ha="left", fontsize=10, fontweight="bold")
-    else:
-        panel.set_title(f"({letter})", loc="left", fontsize=10, fontweight="bold")
+        return
+    panel.set_title(f"({letter})", loc="left", fontsize=10, fontweight="bold")
+    if ctx is not None and ctx.phone and panel.get_ylabel():
+        panel.set_title(" ".join(panel.get_ylabel().split()), loc="right", fontsize=9)
+        panel.set_ylabel("")

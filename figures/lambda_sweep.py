@@ -60,7 +60,7 @@ def shrink_bars(ax, per_seed) -> dict:
         ratios[penalised] = float(values.mean())
     ax.axhline(1, color="#999999", lw=0.8)
     ax.set_xticks(range(len(FIXES)), [label for _, _, label, _ in FIXES], fontsize=7.5)
-    ax.set_ylabel("mean |z| with the penalty\n÷ mean |z| without it")
+    ax.set_ylabel("mean |z| with the penalty\n÷ mean |z| without")
     return ratios
 
 
@@ -95,7 +95,7 @@ def render(ctx) -> Rendered:
             ax.set_ylim(0, 100)
         ax.set_xlabel("λ" if ax is axes[-1] or not ctx.phone else "")
         ax.set_ylabel(ylabel)
-        panel_label(ax, letter)
+        panel_label(ax, letter, ctx)
     handles, labels = axes[0].get_legend_handles_labels()
     top.legend(handles, labels, loc="outside lower center", ncols=2 if ctx.phone else 3, frameon=False)
 
@@ -104,7 +104,7 @@ def render(ctx) -> Rendered:
         fixed[key] = shrink_bars(ax, per_seed) if key == "scale" else fix_bars(ax, per_seed, key, value, ylabel)
         if key == "near_zero":
             ax.set_ylim(0, 100)
-        panel_label(ax, letter)
+        panel_label(ax, letter, ctx)
     bottom.legend([Patch(facecolor="white", edgecolor="black"), Patch(facecolor="#777777", edgecolor="black"),
                    Patch(facecolor="white", edgecolor="black", hatch="////")],
                   ["without the penalty", f"with it (λ = {RunConfig.sparsity_weight:g})", "units never active"],
