@@ -200,3 +200,32 @@ def test_a_variant_added_in_one_place_trains_only_its_runs_and_joins_the_compari
     assert "wide-d32" in features["sets"]  # probed, labelled, coloured and tabled by the registry alone
     assert "| Wide, d\u00a0=\u00a032 |" in (out / "results" / "features.md").read_text()
     assert run_cli(*args, "--check", cwd=checkout).returncode == 0
+
+
+def test_a_build_that_fails_writes_nothing_and_the_next_one_reuses_what_it_made(smoke_build, tmp_path, monkeypatch):
+    from autoencoders.pipeline import make
+    from autoencoders.pipeline.engine import build
+
+    import shutil
+
+    out, cache = warm_copy(smoke_build, tmp_path)
+    shutil.rmtree(cache / "outputs")  # what the smoke build kept: here they must be made
+    for name in ("latent-map", "manifold"):  # two figures to make: the second one fails
+        (out / "figures" / f"{name}.png").unlink()
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    real = make.Building._make_figure
+
+    def failing(self, target, inputs):
+        if target.label == "manifold":
+            raise RuntimeError("a recipe's bug")
+        return real(self, target, inputs)
+    monkeypatch.setattr(make.Building, "_make_figure", failing)
+    with pytest.raises(RuntimeError, match="a recipe's bug"):
+        build(smoke_options(out, cache))
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # not even the figure that was made
+    monkeypatch.setattr(make.Building, "_make_figure", real)
+
+    made = []
+    monkeypatch.setattr(make.Building, "_make_figure", lambda self, t, i: made.append(t.label) or real(self, t, i))
+    report = build(smoke_options(out, cache))
+    assert made == ["manifold"] and sorted(report.rendered) == ["latent-map", "manifold"]  # latent-map: kept
