@@ -76,10 +76,11 @@ def smoke_runs(smoke: Path) -> dict:
 
 
 def warm_copy(smoke: Path, dest: Path) -> tuple[Path, Path]:
-    """(out, cache): a copy of the smoke outputs, and of its cache by hard links (entries are never changed in
-    place: a test that damages one must replace the file, not write into it)."""
+    """(out, cache): a copy of the smoke outputs, and of its trained runs by hard links (entries are never
+    changed in place: a test that damages one must replace the file, not write into it). The outputs the
+    smoke build kept in its cache are left out, so that what a test's build must make, it makes."""
     shutil.copytree(smoke / "out", dest / "out")
-    shutil.copytree(smoke / "cache", dest / "cache", copy_function=os.link)
+    shutil.copytree(smoke / "cache", dest / "cache", copy_function=os.link, ignore=shutil.ignore_patterns("outputs"))
     return dest / "out", dest / "cache"
 
 
