@@ -14,8 +14,7 @@ import re
 import pytest
 import yaml
 
-from site_helpers import REPO, build_site, read_section, site_pages, snippet_includes
-from test_site import base_url, browser  # noqa: F401  (the one Chromium launch; base_url serves this module's site)
+from site_helpers import REPO, read_section, site_pages, snippet_includes
 
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 TIMEOUT_MS = 30_000
@@ -129,14 +128,6 @@ CONTRAST_JS = """
   return worst.sort((x, y) => x[0] - y[0]).slice(0, 5);
 }
 """
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    destination = tmp_path_factory.mktemp("layout") / "site"
-    done = build_site(destination)
-    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stderr[-4000:]}"
-    return destination
 
 
 def open_page(browser, url: str, width: str, scheme: str = "light"):

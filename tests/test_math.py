@@ -19,8 +19,8 @@ import textwrap
 import pytest
 
 from site_helpers import REPO, build_site, serve
-# The site, its build and the browser are shared with test_site.py (module-scoped there and here).
-from test_site import TIMEOUT_MS, base_url, browser, build, site  # noqa: F401
+# The site, its build and the browser are the session's (tests/conftest.py).
+from test_site import TIMEOUT_MS
 
 HOOK = REPO / "docs" / "overrides" / "hooks" / "math.py"
 PAGES = {"": "index.md", "part-1-math/": "part-1-math.md", "part-2-code/": "part-2-code.md",

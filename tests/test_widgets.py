@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from autoencoders import export
-from site_helpers import REPO, SCREENSHOTS, screenshot
-from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch, base_url, browser, build, site  # noqa: F401 (fixtures)
+from site_helpers import REPO, SCREENSHOTS, TAKE_SCREENSHOTS, screenshot
+from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch
 
 MODELS_DIR = REPO / "docs" / "assets" / "models"
 INDEX = json.loads((MODELS_DIR / "index.json").read_text()) if (MODELS_DIR / "index.json").is_file() else None
@@ -47,7 +47,7 @@ def exported_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.fixture
-def open_page(browser, base_url):  # noqa: F811
+def open_page(browser, base_url):
     """open_page(path, **context options) -> page; at the end, no console error and no request off the machine."""
     contexts, watches = [], []
 
@@ -301,8 +301,8 @@ def test_widgets_work_by_touch_at_phone_width(open_page):
     page.wait_for_function("""() => document.querySelector('.ae-play[data-widget="draw"]').aeState.code""")
 
 
-def test_screenshots_light_and_dark_desktop_and_phone(open_page):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_every_widget_mounts_light_and_dark_on_desktop_and_phone(open_page):
+    """(With SCREENSHOTS=1, each state is also shot for a human to look at.)"""
     for scheme in ("light", "dark"):
         for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             page = open_page(viewport=viewport, color_scheme=scheme, is_mobile=width == "phone",
@@ -310,8 +310,9 @@ def test_screenshots_light_and_dark_desktop_and_phone(open_page):
             for name in ("latent", "draw", "noise"):
                 widget(page, name)
             page.locator('.ae-play[data-widget="draw"] .ae-buttons--digits button').nth(7).click()
-            page.evaluate("() => window.scrollTo(0, 0)")
-            screenshot(page, SCREENSHOTS / f"play-widgets-{scheme}-{width}")
+            if TAKE_SCREENSHOTS:
+                page.evaluate("() => window.scrollTo(0, 0)")
+                screenshot(page, SCREENSHOTS / f"play-widgets-{scheme}-{width}")
 
 
 # ---------------------------------------------------------------- budgets
