@@ -289,10 +289,10 @@ def test_dark_mode_toggle_switches_and_switches_back(browser, base_url):
     page.goto(base_url, timeout=TIMEOUT_MS)
     scheme = "() => document.body.getAttribute('data-md-color-scheme')"
     assert page.evaluate(scheme) == "default"
-    toggle = page.locator("form[data-md-component='palette'] label:not([hidden])")
+    toggle = page.locator("form[data-ae-palette] label:not([hidden])")
     toggle.click()
     page.wait_for_function(f"() => ({scheme})() === 'slate'", timeout=TIMEOUT_MS)
-    toggle = page.locator("form[data-md-component='palette'] label:not([hidden])")
+    toggle = page.locator("form[data-ae-palette] label:not([hidden])")
     toggle.click()
     page.wait_for_function(f"() => ({scheme})() === 'default'", timeout=TIMEOUT_MS)
     context.close()
