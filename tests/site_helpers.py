@@ -39,10 +39,12 @@ ADDRESS_VARIABLES = ("SITE_URL", "REPO_URL", "EDIT_URI")
 
 
 def build_site(destination: Path, config: Path = REPO / "mkdocs.yml",
-               addresses: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """`mkdocs build --strict` with the running interpreter (the project's venv)."""
+               addresses: dict[str, str] | None = None,
+               environment: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` with the running interpreter (the project's venv); `environment` adds
+    variables that the hooks read."""
     env = {key: value for key, value in os.environ.items() if key not in ADDRESS_VARIABLES}
-    env.update(addresses or {}, NO_MKDOCS_2_WARNING="1")
+    env.update(addresses or {}, **(environment or {}), NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(destination), "-f", str(config)],
         cwd=config.parent, env=env, capture_output=True, text=True, timeout=600,
