@@ -118,3 +118,41 @@ def test_the_notebook_plots_are_files_with_their_size_and_load_lazily(site):
     notebook = hook("notebook")
     for name, width, height in plots:
         assert notebook.png_size((site / "notebook" / name).read_bytes()) == (int(width), int(height))
+
+
+# ---------------------------------------------------------------- axe-core on every page
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it is, one line per rule and element."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: install the npm packages of package.json (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ["violations"] });
+        return r.violations.map((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")}: `
+          + (n.failureSummary || "").replace(/\\s+/g, " ").slice(0, 220)));
+    }""")
+    return [line for lines in result for line in lines]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_axe_finds_no_violation_on_any_page(site, browser, base_url, width, scheme):
+    from site_helpers import site_pages
+
+    problems = []
+    context = browser.new_context(viewport=WIDTHS[width], color_scheme=scheme,
+                                  is_mobile=width == "phone", has_touch=width == "phone")
+    for path in site_pages(site):
+        page = context.new_page()
+        page.goto(base_url + path, wait_until="load", timeout=TIMEOUT_MS)
+        page.wait_for_function("document.documentElement.dataset.scrollers === 'ready'", timeout=TIMEOUT_MS)
+        problems += [f"/{path}: {line}" for line in axe_violations(page)]
+        page.close()
+    context.close()
+    assert not problems, f"{len(problems)} violations at {width}, {scheme}:\n" + "\n".join(problems)

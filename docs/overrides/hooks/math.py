@@ -351,9 +351,28 @@ def finish(container: str) -> str:
     - the links that \\ref and \\eqref draw inside the SVG become plain groups. Material's JavaScript
       sets `.href` on every element with an href attribute and reads `.href` as a string from
       any clicked <a>; an SVG element's href is a read-only object, so both throw. The hook puts
-      an HTML link around such an equation instead (on_page_content)."""
+      an HTML link around such an equation instead (on_page_content);
+    - a display equation carries its natural width in ex (`--ex`), with which extra.css shrinks an
+      equation that is wider than a phone's screen to fit it, rather than cut it at the edge."""
     container = container.replace("<mjx-assistive-mml ", "<mjx-assistive-mml data-search-exclude ", 1)
+    container = DISPLAY_CONTAINER.sub(lambda m: with_width(m[0], container), container, count=1)
     return SVG_LINK.sub(r"<g>\1</g>", container)
+
+
+DISPLAY_CONTAINER = re.compile(r'<mjx-container class="MathJax" jax="SVG" display="true"[^>]*>')
+SVG_WIDTH = re.compile(r'<svg[^>]*?(?:min-width: (?P<min>[\d.]+)ex|width="(?P<width>[\d.]+)ex")')
+
+
+def with_width(tag: str, container: str) -> str:
+    """The opening tag of a display equation's container with `--ex: <width in ex>` in its style:
+    the SVG's width, or its min-width when it spans the line (an equation with a \\tag)."""
+    width = SVG_WIDTH.search(container)
+    if not width:
+        return tag
+    value = width["min"] or width["width"]
+    if 'style="' in tag:
+        return tag.replace('style="', f'style="--ex: {value}; ', 1)
+    return tag[:-1] + f' style="--ex: {value};">'
 
 
 def write_atomically(path: Path, text: str) -> None:
