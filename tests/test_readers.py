@@ -126,10 +126,18 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 
+# Blocks skipped while off screen (content-visibility: auto, extra.css) are drawn at an estimated
+# height until the reader reaches them; their content then reaches beyond that height, over the next
+# block, and axe's contrast check looks for its background there. axe judges the page as a reader sees
+# it, every block rendered.
+RENDER_ALL = "* { content-visibility: visible !important; }"
+
+
 def axe_violations(page) -> list[str]:
     """axe-core's violations on the page as it is, one line per rule and element."""
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: install the npm packages of package.json (npm ci)")
+    page.add_style_tag(content=RENDER_ALL)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, { resultTypes: ["violations"] });
@@ -156,3 +164,126 @@ def test_axe_finds_no_violation_on_any_page(site, browser, base_url, width, sche
         page.close()
     context.close()
     assert not problems, f"{len(problems)} violations at {width}, {scheme}:\n" + "\n".join(problems)
+
+
+# ---------------------------------------------------------------- pages that read on a phone
+
+def open_page(browser, url: str, width: str = "phone", scheme: str = "light", **options):
+    context = browser.new_context(viewport=WIDTHS[width], color_scheme=scheme, is_mobile=width == "phone",
+                                  has_touch=width == "phone", **options)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url, wait_until="load")
+    return context, page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_display_equation_is_cut_at_either_width(site, browser, base_url, width):
+    """Every display equation fits its box, numbered ones with their number in view: none needs a scroll."""
+    from site_helpers import site_pages
+
+    cut = []
+    for path in site_pages(site):
+        context, page = open_page(browser, base_url + path, width)
+        cut += [f"/{path}: {line}" for line in page.evaluate("""() => [...document.querySelectorAll(".md-content div.arithmatex")]
+            .map((box) => { box.querySelector("svg")?.getBoundingClientRect();  // laid out even when off screen
+                            return [box.scrollWidth, box.clientWidth, box.dataset.tex.slice(0, 50)]; })
+            .filter(([inner, outer]) => inner > outer + 1).map(([i, o, tex]) => `${i} px in ${o} px: ${tex}`)""")]
+        context.close()
+    assert not cut, "\n".join(cut)
+
+
+@pytest.mark.browser
+def test_wide_tables_keep_their_first_column_in_view_while_they_scroll(site, browser, base_url):
+    context, page = open_page(browser, base_url + "part-3-experiments/")
+    page.wait_for_function("document.documentElement.dataset.scrollers === 'ready'")
+    tables = page.evaluate("""() => [...document.querySelectorAll(".md-typeset__scrollwrap")].map((wrap) => {
+        wrap.scrollIntoView({ block: "center" });
+        const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+        const before = wrap.querySelector("tbody td").getBoundingClientRect().left;
+        wrap.scrollLeft = wrap.scrollWidth;
+        const cell = wrap.querySelector("tbody td"), last = wrap.querySelector("tbody td:last-child");
+        const after = cell.getBoundingClientRect().left, edge = wrap.getBoundingClientRect().left;
+        const covered = document.elementFromPoint(after + 2, cell.getBoundingClientRect().top + 2);
+        return { scrolls, before, after, edge, onTop: cell.contains(covered), tabStop: wrap.tabIndex === 0,
+                 lastShown: last.getBoundingClientRect().right <= wrap.getBoundingClientRect().right + 1 };
+    })""")
+    context.close()
+    wide = [t for t in tables if t["scrolls"]]
+    assert len(wide) >= 2, f"the results and probe tables should be wider than a phone: {tables}"
+    for table in wide:
+        assert abs(table["after"] - table["edge"]) <= 1 and table["onTop"], f"the first column scrolled away: {table}"
+        assert table["lastShown"] and table["tabStop"], table
+
+
+@pytest.mark.browser
+def test_the_contents_are_one_tap_away_on_a_phone_and_mark_the_readers_section(site, browser, base_url):
+    context, page = open_page(browser, base_url + "part-3-experiments/")
+    assert page.locator("nav.ae-contents summary").is_visible(), "no folded contents at the top of the page"
+    assert page.locator(".md-top").count() == 1, "no back-to-top button (navigation.top)"
+    button = page.locator(".ae-contents-button")
+    assert not button.is_visible(), "the contents button shows while the contents are in view"
+    page.evaluate("document.getElementById('sparsity').scrollIntoView()")
+    button.wait_for(state="visible")
+    button.tap()
+    sheet = page.locator("nav.ae-contents--open")
+    sheet.wait_for(state="visible")
+    current = sheet.locator('a[aria-current="location"]')
+    assert current.inner_text().startswith("Sparsity"), current.all_inner_texts()
+    assert page.evaluate("document.activeElement.getAttribute('aria-current')") == "location"
+    box = sheet.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= WIDTHS["phone"]["height"] + 1
+    sheet.get_by_role("link", name="The results").tap()
+    page.wait_for_function("location.hash === '#results'")
+    assert page.locator("nav.ae-contents--open").count() == 0, "choosing an entry did not close the contents"
+    button.tap()
+    page.keyboard.press("Escape")
+    assert page.locator("nav.ae-contents--open").count() == 0
+    assert page.evaluate("document.activeElement === document.querySelector('.ae-contents-button')")
+    context.close()
+    # Without JavaScript, the folded list at the top is still there, and opens.
+    context, page = open_page(browser, base_url + "part-3-experiments/", java_script_enabled=False)
+    page.locator("nav.ae-contents summary").click()
+    assert page.locator("nav.ae-contents a").first.is_visible()
+    context.close()
+    # On a desktop, Material's contents beside the text are the contents.
+    context, page = open_page(browser, base_url + "part-3-experiments/", "desktop")
+    assert not page.locator("nav.ae-contents").is_visible()
+    assert page.locator(".md-sidebar--secondary .md-nav__link").first.is_visible()
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_notebook_uses_the_whole_column(site, browser, base_url, width):
+    context, page = open_page(browser, base_url + "notebook/", width)
+    column, notebook, cell = page.evaluate("""() => [".md-content__inner", ".jp-Notebook", ".jp-CodeCell"]
+        .map((s) => document.querySelector(s).getBoundingClientRect().width)""")
+    context.close()
+    assert abs(notebook - column) <= 1 and abs(cell - column) <= 1, (column, notebook, cell)
+
+
+@pytest.mark.browser
+def test_folded_notes_print_open(site, browser, base_url):
+    context, page = open_page(browser, base_url + "part-3-experiments/", "desktop")
+    closed = page.evaluate("[...document.querySelectorAll('.md-content details:not([open]):not(.ae-contents *)')].length")
+    assert closed >= 3
+    page.emulate_media(media="print")
+    hidden = page.evaluate("""() => [...document.querySelectorAll(".md-content details:not([open])")]
+        .filter((d) => !d.closest(".ae-contents") && [...d.children].some((c) => c.tagName !== "SUMMARY" && c.getClientRects().length === 0))
+        .map((d) => d.querySelector("summary").textContent.trim())""")
+    context.close()
+    assert not hidden, f"folded notes that print closed: {hidden}"
+
+
+@pytest.mark.browser
+def test_the_hub_shows_what_the_series_does_and_a_way_into_play(site, browser, base_url):
+    context, page = open_page(browser, base_url)
+    figure = page.locator(".md-content figure img").first
+    assert "figures/" in figure.get_attribute("src") and len(figure.get_attribute("alt")) > 40
+    play = page.locator(".md-content a.md-button[href$='play/']")
+    assert play.count() == 1
+    first_section = page.locator(".md-content h2").nth(1).bounding_box()["y"]
+    assert figure.bounding_box()["y"] < first_section and play.bounding_box()["y"] < first_section
+    context.close()

@@ -6,6 +6,7 @@
 //   and not for equations or tables. Boxes are measured when the page is idle, after it has loaded.
 // - The toolbar Material puts in each listing (its copy button) is a <nav>, a landmark a screen reader
 //   would list once per listing, all with the same name; it is a plain group of buttons instead.
+// - On phones and tablets, the page's contents are one tap away wherever the reader is (below).
 // - Folded notes (<details>) are opened for printing, and closed again afterwards.
 
 const SCROLLERS = [
@@ -42,6 +43,7 @@ const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 2
 
 function prepare() {
   for (const nav of document.querySelectorAll(".md-content .md-code__nav")) nav.setAttribute("role", "none");
+  setUpContents();
   delete document.documentElement.dataset.scrollers;
   idle(() => markScrollers(document), { timeout: 2000 });
 }
@@ -57,6 +59,82 @@ let resizing;
 window.addEventListener("resize", () => {
   clearTimeout(resizing);
   resizing = setTimeout(() => idle(() => markScrollers(document)), 300);
+});
+
+// ------------------------------------------------------------------ the contents on phones and tablets
+// main.html puts the page's contents, folded, at the top of the page (for screens narrower than the
+// one where Material shows them beside the text). Once that list has scrolled out of view, a button
+// that stays on screen opens it as a sheet over the page, with the reader's section marked; a choice,
+// Escape, the button or a tap outside closes it.
+
+let contents = null;  // { nav, button, observer, wasOpen }
+
+// The reader's section: the last heading of the list whose top has passed the upper third of the
+// screen (measured when the list opens, so that scrolling costs nothing).
+function markSection(nav) {
+  let current = null;
+  for (const link of nav.querySelectorAll("a")) {  // (hrefs are absolute once Material has started)
+    const heading = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (heading && heading.getBoundingClientRect().top < innerHeight / 3) current = link;
+    link.removeAttribute("aria-current");
+  }
+  current?.setAttribute("aria-current", "location");
+  return current;
+}
+
+function closeContents(focus = true) {
+  if (!contents || !contents.nav.classList.contains("ae-contents--open")) return;
+  contents.nav.classList.remove("ae-contents--open");
+  contents.nav.querySelector("details").open = contents.wasOpen;
+  contents.button.setAttribute("aria-expanded", "false");
+  if (focus) contents.button.focus();
+}
+
+function openContents() {
+  const { nav, button } = contents;
+  const details = nav.querySelector("details");
+  contents.wasOpen = details.open;
+  details.open = true;
+  nav.classList.add("ae-contents--open");
+  button.setAttribute("aria-expanded", "true");
+  const current = markSection(nav) || nav.querySelector("a");
+  current?.scrollIntoView({ block: "nearest" });
+  current?.focus();
+}
+
+function setUpContents() {
+  contents?.observer.disconnect();
+  contents?.button.remove();
+  contents = null;
+  const nav = document.querySelector(".md-content .ae-contents");
+  if (!nav) return;
+  nav.id ||= "ae-contents";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "ae-contents-button";
+  button.textContent = "Contents";
+  button.setAttribute("aria-controls", nav.id);
+  button.setAttribute("aria-expanded", "false");
+  button.addEventListener("click", () => (nav.classList.contains("ae-contents--open") ? closeContents() : openContents()));
+  document.body.append(button);
+
+  // The button shows once the folded list at the top is out of view.
+  const observer = new IntersectionObserver(([entry]) => {
+    button.classList.toggle("ae-contents-button--shown", !entry.isIntersecting);
+  });
+  observer.observe(nav);
+
+  nav.addEventListener("click", (event) => {
+    if (event.target.closest("a")) closeContents(false);
+  });
+  contents = { nav, button, observer, wasOpen: false };
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeContents();
+});
+document.addEventListener("pointerdown", (event) => {
+  if (contents && !contents.nav.contains(event.target) && event.target !== contents.button) closeContents(false);
 });
 
 // Printing: every folded note open on paper, as it was on screen afterwards.
