@@ -287,3 +287,26 @@ def test_the_hub_shows_what_the_series_does_and_a_way_into_play(site, browser, b
     first_section = page.locator(".md-content h2").nth(1).bounding_box()["y"]
     assert figure.bounding_box()["y"] < first_section and play.bounding_box()["y"] < first_section
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_axe_finds_no_violation_in_the_play_widgets_once_they_run_nor_in_the_zoom_view(browser, base_url, width, scheme):
+    context, page = open_page(browser, base_url + "play/", width, scheme)
+    for name in ("latent", "draw", "noise"):
+        page.locator(f'.ae-play[data-widget="{name}"]').evaluate("(node) => node.scrollIntoView()")
+        page.wait_for_function(f"""() => document.querySelector('.ae-play[data-widget="{name}"]').dataset.mounted === 'ready'""",
+                               timeout=TIMEOUT_MS)
+    problems = [f"/play/ (widgets ready): {line}" for line in axe_violations(page)]
+    page.close()
+    page = context.new_page()
+    page.goto(base_url + "part-3-experiments/", wait_until="load", timeout=TIMEOUT_MS)
+    image = page.locator(".md-content img.zoomable").first
+    image.scroll_into_view_if_needed()
+    image.evaluate("(img) => img.decode()")
+    image.click()
+    page.wait_for_function("() => document.querySelector('.zoom-overlay')?.dataset.zoom")
+    problems += [f"/part-3-experiments/ (zoom view): {line}" for line in axe_violations(page)]
+    context.close()
+    assert not problems, "\n".join(problems)
