@@ -8,6 +8,7 @@ from them, the second none of them, and both must build strictly.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -403,3 +404,13 @@ def test_the_404_page_is_styled_under_a_sub_path(published, browser):
             if TAKE_SCREENSHOTS:
                 screenshot(page, SCREENSHOTS / f"404-subpath-{scheme}")
             context.close()
+
+
+def test_the_downloadable_notebook_installs_from_the_sites_repository(published, local):
+    """The site's copy of the notebook names the repository and the commit it is built from, which its
+    first cell installs the package from outside a checkout; without addresses it names none."""
+    served = json.loads((published / "notebook" / "notebook.ipynb").read_text(encoding="utf-8"))
+    source = "".join("".join(cell["source"]) for cell in served["cells"] if cell["cell_type"] == "code")
+    assert f'REPOSITORY = "{REPO_URL}"' in source and f'COMMIT = "{git_commit()}"' in source
+    unnamed = (local / "notebook" / "notebook.ipynb").read_text(encoding="utf-8")
+    assert 'REPOSITORY = \\"\\"' in unnamed and 'COMMIT = \\"\\"' in unnamed

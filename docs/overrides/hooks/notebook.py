@@ -16,7 +16,11 @@ processing, which leaves two problems that this hook fixes in `on_page_content`:
    image". Each plotting cell of our notebooks carries its own in its metadata ("alt"), the key
    nbconvert's classic template reads; the k-th plot of the page gets the k-th cell's text. A
    plot whose cell has none is a warning, so a strict build fails on it.
-4. The page carried everything inline: 560 KB of JupyterLab's stylesheet (3,000 rules, for every
+4. Outside a checkout (in Colab, or downloaded), the notebook's first cell installs the package from
+   `REPOSITORY` at `COMMIT`, which the committed notebook leaves empty: the copy the site serves for
+   download gets the repository the site is built from (repo_url) and the commit (`with_source`,
+   in `on_post_build`).
+5. The page carried everything inline: 560 KB of JupyterLab's stylesheet (3,000 rules, for every
    widget JupyterLab has) and the plots as base64 PNG, 240 KB of HTML gzipped that a phone had to
    download and parse before it could show the first line. The stylesheets keep the rules that can
    match an element of the page (`used_css`), and each plot becomes a PNG file beside the page,
@@ -228,7 +232,31 @@ def plots_as_files(content: str, page) -> str:
     return PLOT.sub(replace, content)
 
 
+# The lines of the notebook's first cell that name where the package comes from.
+SOURCE_LINE = re.compile(r'^(?P<name>REPOSITORY|COMMIT) = ""$', re.MULTILINE)
+
+
+def with_source(notebook: dict, repository: str, commit: str) -> int:
+    """Fill in `REPOSITORY = ""` and `COMMIT = ""` in the code cells of `notebook` (nbformat JSON);
+    returns how many lines were filled in."""
+    values, count = {"REPOSITORY": repository, "COMMIT": commit}, 0
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        filled, n = SOURCE_LINE.subn(lambda m: f'{m["name"]} = {json.dumps(values[m["name"]])}', source)
+        if n:
+            count += n  # (a file stores a cell's source as lines, nbformat in memory as one string)
+            cell["source"] = filled if isinstance(cell["source"], str) else filled.splitlines(keepends=True)
+    return count
+
+
 def on_post_build(config, **kwargs) -> None:
+    if config.repo_url:
+        for served in Path(config["site_dir"]).rglob("*.ipynb"):
+            notebook = json.loads(served.read_text(encoding="utf-8"))
+            if with_source(notebook, config.repo_url.rstrip("/"), config.extra.get("build_commit", "HEAD")):
+                served.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for path, data in _plots.items():
         target = Path(config["site_dir"]) / path
         target.parent.mkdir(parents=True, exist_ok=True)
