@@ -16,12 +16,13 @@ const SCROLLERS = [
   ".md-content .jupyter-wrapper .highlight-ipynb",
 ].join(", ");
 
-// Whether `box` is wider inside than outside, or null when it cannot be told yet: a box that the
-// browser skips while it is off screen (content-visibility: auto, extra.css; only equations are
-// such boxes) reports no overflow, and laying it out to find out would cost what skipping it saved;
-// it is measured when the reader reaches it (below). Boxes inside a skipped block are cheap to lay out.
+// Whether `box` is wider inside than outside, or null when it cannot be told yet: a box in a block
+// that the browser skips while it is off screen (content-visibility: auto; docs/overrides/hooks/
+// offscreen.py) reports no overflow, or is laid out on the spot to find out, which costs what skipping
+// it saved; it is measured when the reader reaches it (below).
 function overflows(box) {
-  if (window.aeSkipped?.has(box)) return null;  // (main.html keeps the set)
+  const block = box.closest("[data-offscreen]");
+  if (block && window.aeSkipped?.has(block)) return null;  // (main.html keeps the set)
   return box.scrollWidth > box.clientWidth + 1;
 }
 
