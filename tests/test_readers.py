@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 
 import pytest
 
@@ -27,6 +28,7 @@ def hook(name: str):
     """A hook module of docs/overrides/hooks, imported under a name of its own (math.py would shadow math)."""
     spec = importlib.util.spec_from_file_location(f"hook_{name}", HOOKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (a dataclass looks its module up there)
     spec.loader.exec_module(module)
     return module
 
@@ -192,6 +194,22 @@ def test_no_display_equation_is_cut_at_either_width(site, browser, base_url, wid
             .filter(([inner, outer]) => inner > outer + 1).map(([i, o, tex]) => `${i} px in ${o} px: ${tex}`)""")]
         context.close()
     assert not cut, "\n".join(cut)
+
+
+@pytest.mark.browser
+def test_equations_broken_for_a_phone_are_on_one_line_on_a_desktop(site, browser, base_url):
+    """Part 1's numbered equation (2) (and the others written as continued lines) shows one layout:
+    its lines on a phone, one line on a desktop."""
+    shown = {}
+    for width in WIDTHS:
+        context, page = open_page(browser, base_url + "part-1-math/", width)
+        shown[width] = page.evaluate("""() => [...document.querySelectorAll("div.arithmatex[data-wide]")].map((box) =>
+            [...box.querySelectorAll(":scope > .math-layout")].filter((l) => l.getClientRects().length)
+              .map((l) => l.classList.contains("math-layout--one-line") ? "one line" : "lines"))""")
+        context.close()
+    assert len(shown["phone"]) >= 2, shown
+    assert all(layouts == ["lines"] for layouts in shown["phone"]), shown
+    assert all(layouts == ["one line"] for layouts in shown["desktop"]), shown
 
 
 @pytest.mark.browser
