@@ -146,7 +146,14 @@ def page_name(path: str) -> str:
 SHOT_HEIGHT = 8192
 # Sticky elements (the header, the sidebars on a desktop) would be drawn again at the top of each
 # shot; made static for the shots, they are drawn once, where a full-page capture draws them.
+# Blocks skipped while off screen (content-visibility: auto, docs/overrides/hooks/offscreen.py) have
+# an estimated height until they are drawn, and the shots would draw them, changing the page's height
+# under the stitching: for the shots every block is drawn, as a reader who scrolls through sees it.
 UNSTICK = """() => {
+  const drawAll = document.createElement("style");
+  drawAll.id = "screenshot-draw-all";
+  drawAll.textContent = "[data-offscreen] { content-visibility: visible !important; }";
+  document.head.append(drawAll);
   for (const node of document.querySelectorAll("*")) {
     if (getComputedStyle(node).position === "sticky") {
       node.style.setProperty("position", "static", "important");
@@ -155,6 +162,7 @@ UNSTICK = """() => {
   }
 }"""
 RESTICK = """() => {
+  document.getElementById("screenshot-draw-all")?.remove();
   for (const node of document.querySelectorAll("[data-unstuck]")) {
     node.style.removeProperty("position");
     delete node.dataset.unstuck;

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from site_helpers import (
-    REPO, SCREENSHOTS, SHOT_HEIGHT, TAKE_SCREENSHOTS, build_site, page_name, read_section, screenshot,
-    screenshot_clips, site_pages, snippet_includes,
+    REPO, RESTICK, SCREENSHOTS, SHOT_HEIGHT, TAKE_SCREENSHOTS, UNSTICK, build_site, page_name, read_section,
+    screenshot, screenshot_clips, site_pages, snippet_includes,
 )
 
 MARKDOWN_PAGES = ("index.md", "part-1-math.md", "part-2-code.md", "part-3-experiments.md")
@@ -232,7 +232,9 @@ def test_every_page_renders_cleanly_in_light_and_dark_on_desktop_and_phone(brows
                 if shown != material_scheme:
                     problems.append(f"{label}: colour scheme {shown!r}, expected {material_scheme!r}")
                 if TAKE_SCREENSHOTS:
+                    page.evaluate(UNSTICK)  # measured as screenshot() shoots it: every block drawn
                     height = page.evaluate("() => document.documentElement.scrollHeight")
+                    page.evaluate(RESTICK)
                     shots = screenshot(page, SCREENSHOTS / f"{page_name(path)}-{scheme}-{width}")
                     pieces = [png_height(shot) for shot in shots]
                     if sum(pieces) != height or max(pieces) > SHOT_HEIGHT:
