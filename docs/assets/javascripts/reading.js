@@ -5,7 +5,7 @@
 //   the keyboard: it becomes a Tab stop. Material does this for listings only on devices with a mouse,
 //   and not for equations or tables. Boxes are measured when the page is idle, after it has loaded.
 // - The toolbar Material puts in each listing (its copy button) is a <nav>, a landmark a screen reader
-//   would list once per listing, all with the same name; it is a plain group of buttons instead.
+//   would list once per listing, all with the same name; it loses that role (its button stays).
 // - On phones and tablets, the page's contents are one tap away wherever the reader is (below).
 // - Folded notes (<details>) are opened for printing, and closed again afterwards.
 

@@ -28,6 +28,10 @@ The cache (.cache/math/, one file per equation) is keyed by the SHA-256 of the T
 flag, the tags of the labels it refers to, and the renderer's version (mathjax-full's version and
 this hook's renderer script), so a warm build starts no Node at all.
 
+A display equation written for a phone, as an `aligned` block whose rows after the first start with
+`&\\quad` (each continuing the one above), is also typeset on one line; the page shows whichever
+layout its column has room for (`one_line`, and extra.css).
+
 Numbered equations: write `\\tag{n}` (and `\\label{name}` in the same row to refer to it with
 `\\eqref{name}` or `\\ref{name}` from any equation of the same page). Equations are typeset one by
 one, so there is no automatic numbering; an \\eqref to a label that the page does not define
