@@ -378,3 +378,20 @@ def test_a_page_load_restyles_each_element_about_once_and_nothing_shifts(site, b
             problems.append(f"/{path}: layout shift {shift:.4f} while loading")
     print("\n".join(report))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_a_listings_copy_button_copies_it_and_says_so(site, browser, base_url):
+    context, page = open_page(browser, base_url + "part-2-code/", "desktop")
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    listings = page.locator(".md-content .highlight > pre")
+    assert listings.count() >= 8 and page.locator(".md-content .highlight > pre > .md-code__nav button").count() == listings.count()
+    button = listings.nth(3).get_by_role("button", name="Copy to clipboard")
+    button.click()
+    page.wait_for_function("document.querySelector('.ae-visually-hidden')?.textContent === 'Copied to clipboard'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == listings.nth(3).locator(":scope > code").inner_text().rstrip("\n")
+    context.close()
+    context, page = open_page(browser, base_url + "part-2-code/", "desktop", java_script_enabled=False)
+    assert not page.locator(".md-code__nav").first.is_visible(), "a copy button that cannot copy, without JavaScript"
+    context.close()

@@ -4,8 +4,7 @@
 // - A box that scrolls sideways (a listing, a wide equation, a table on a phone) can be scrolled from
 //   the keyboard: it becomes a Tab stop. Material does this for listings only on devices with a mouse,
 //   and not for equations or tables. Boxes are measured when the page is idle, after it has loaded.
-// - The toolbar Material puts in each listing (its copy button) is a <nav>, a landmark a screen reader
-//   would list once per listing, all with the same name; it loses that role (its button stays).
+// - A listing's copy button (hooks/code.py puts it in the page) copies the listing.
 // - On phones and tablets, the page's contents are one tap away wherever the reader is (below).
 // - Folded notes (<details>) are opened for printing, and closed again afterwards.
 
@@ -43,7 +42,6 @@ function markScrollers(root) {
 const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 200));
 
 function prepare() {
-  for (const nav of document.querySelectorAll(".md-content .md-code__nav")) nav.setAttribute("role", "none");
   setUpContents();
   delete document.documentElement.dataset.scrollers;
   idle(() => markScrollers(document), { timeout: 2000 });
@@ -136,6 +134,27 @@ document.addEventListener("keydown", (event) => {
 });
 document.addEventListener("pointerdown", (event) => {
   if (contents && !contents.nav.contains(event.target) && event.target !== contents.button) closeContents(false);
+});
+
+// ------------------------------------------------------------------ copying a listing
+// hooks/code.py puts a copy button in each listing; a press puts the listing's text on the clipboard
+// and says so (to screen readers too).
+const said = document.createElement("div");
+said.className = "ae-visually-hidden";  // text only screen readers get (extra.css)
+said.setAttribute("aria-live", "polite");
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest?.(".md-code__button[data-md-type='copy']");
+  const code = button?.closest("pre")?.querySelector(":scope > code");
+  if (!code) return;
+  if (!said.isConnected) document.body.append(said);
+  try {
+    await navigator.clipboard.writeText(code.innerText.replace(/\n$/, ""));
+    said.textContent = "Copied to clipboard";
+    button.classList.add("md-code__button--active");
+    setTimeout(() => { button.classList.remove("md-code__button--active"); said.textContent = ""; }, 2000);
+  } catch (error) {
+    said.textContent = "Copying failed: select the code and copy it";
+  }
 });
 
 // Printing: every folded note open on paper, as it was on screen afterwards.
