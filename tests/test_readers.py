@@ -140,6 +140,9 @@ def axe_violations(page) -> list[str]:
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: install the npm packages of package.json (npm ci)")
     page.add_style_tag(content=RENDER_ALL)
+    # reading.js measures the blocks that have just been drawn once their frame is done: a few frames.
+    page.evaluate("""() => new Promise((done) => { let frames = 4;
+        const next = () => (frames-- ? requestAnimationFrame(() => setTimeout(next)) : done()); next(); })""")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, { resultTypes: ["violations"] });

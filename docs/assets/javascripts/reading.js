@@ -25,9 +25,13 @@ function overflows(box) {
   return box.scrollWidth > box.clientWidth + 1;
 }
 
-function markScrollers(root) {
-  for (const box of [root, ...root.querySelectorAll(SCROLLERS)].filter((node) => node.matches?.(SCROLLERS))) {
-    const scrolls = overflows(box);
+function markScrollers(roots) {
+  const boxes = roots.flatMap((root) => [root, ...root.querySelectorAll(SCROLLERS)])
+    .filter((node) => node.matches?.(SCROLLERS));
+  // Every box measured first, then every change made: a change between two measurements would make
+  // the browser lay the page out again for the next one.
+  const measured = boxes.map((box) => [box, overflows(box)]);
+  for (const [box, scrolls] of measured) {
     if (scrolls && !box.hasAttribute("tabindex")) {
       box.tabIndex = 0;
       box.dataset.scrollFocus = "";
@@ -44,20 +48,28 @@ const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 2
 function prepare() {
   setUpContents();
   delete document.documentElement.dataset.scrollers;
-  idle(() => markScrollers(document), { timeout: 2000 });
+  idle(() => markScrollers([document]), { timeout: 2000 });
 }
 
-// A block skipped while off screen is measured when the reader reaches it.
+// A block skipped while off screen is measured when the reader reaches it: the blocks reached in one
+// frame together, once that frame is drawn (their layout is then there, and measuring costs nothing).
+const reached = new Set();
 document.addEventListener("contentvisibilityautostatechange", (event) => {
-  if (!event.skipped && (event.target.matches(SCROLLERS) || event.target.querySelector(SCROLLERS))) {
-    markScrollers(event.target);
+  if (event.skipped || !(event.target.matches(SCROLLERS) || event.target.querySelector(SCROLLERS))) return;
+  if (!reached.size) {
+    requestAnimationFrame(() => setTimeout(() => {
+      const roots = [...reached];
+      reached.clear();
+      markScrollers(roots);
+    }));
   }
+  reached.add(event.target);
 }, true);
 
 let resizing;
 window.addEventListener("resize", () => {
   clearTimeout(resizing);
-  resizing = setTimeout(() => idle(() => markScrollers(document)), 300);
+  resizing = setTimeout(() => idle(() => markScrollers([document])), 300);
 });
 
 // ------------------------------------------------------------------ the contents on phones and tablets
