@@ -1,5 +1,6 @@
 """Shared fixtures: the repository, MNIST (fetched once into the project cache), one smoke build for the
-whole session, scratch copies of it and of the checkout, and CLI runners."""
+whole session, scratch copies of it and of the checkout, CLI runners, and the built site with the browser
+that the site's tests drive (each made once per test session)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,49 @@ def checkout(tmp_path, mnist) -> Path:
     for name in ("results", "figures", "assets/models"):  # assets/models: the files the Play page runs
         shutil.copytree(REPO / "docs" / name, dest / "docs" / name)
     return dest
+
+
+# ---------------------------------------------------------------- the site and the browser, once per session
+
+@pytest.fixture(scope="session")
+def build(tmp_path_factory):
+    """The site built once for the whole session (no addresses set); tests that need it fail (not skip)
+    if it did not build. Returns (directory, the build's CompletedProcess)."""
+    from site_helpers import build_site
+
+    destination = tmp_path_factory.mktemp("site") / "site"
+    return destination, build_site(destination)
+
+
+@pytest.fixture(scope="session")
+def site(build):
+    destination, done = build
+    if done.returncode != 0:
+        pytest.fail("the site did not build (see test_build_is_strict_and_clean):\n" + done.stderr[-4000:])
+    return destination
+
+
+@pytest.fixture(scope="session")
+def base_url(site):
+    from site_helpers import serve
+
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session."""
+    from site_helpers import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.is_file():
+        pytest.fail(f"Chromium not found at {CHROMIUM}. Install it (`apt-get install chromium`; "
+                    "`./run.sh test` does this) or point CHROMIUM_PATH at a Chromium binary.")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        pytest.fail(f"Playwright is not installed in this environment: {error}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import gzip
+import io
 import os
 import re
 import subprocess
@@ -11,9 +13,13 @@ import threading
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "tests" / "artifacts" / "screenshots"
+# Screenshots for a human to look at are taken only when asked for (SCREENSHOTS=1): they are slow,
+# and no test reads them.
+TAKE_SCREENSHOTS = os.environ.get("SCREENSHOTS", "") not in ("", "0")
 
 # Debian's Chromium; `playwright install` cannot download browsers on these machines.
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -33,10 +39,12 @@ ADDRESS_VARIABLES = ("SITE_URL", "REPO_URL", "EDIT_URI")
 
 
 def build_site(destination: Path, config: Path = REPO / "mkdocs.yml",
-               addresses: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """`mkdocs build --strict` with the running interpreter (the project's venv)."""
+               addresses: dict[str, str] | None = None,
+               environment: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` with the running interpreter (the project's venv); `environment` adds
+    variables that the hooks read."""
     env = {key: value for key, value in os.environ.items() if key not in ADDRESS_VARIABLES}
-    env.update(addresses or {}, NO_MKDOCS_2_WARNING="1")
+    env.update(addresses or {}, **(environment or {}), NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(destination), "-f", str(config)],
         cwd=config.parent, env=env, capture_output=True, text=True, timeout=600,
@@ -48,15 +56,70 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+# What a static host such as GitHub Pages sends gzipped (text, not PNGs or the models' int8 weights).
+COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ipynb", ".cff", ".map"}
+
+
+class _HostHandler(_QuietHandler):
+    """Serves the site under `prefix` (a project's Pages address, e.g. /autoencoders/), gzipped
+    where the browser accepts it, answering 404.html for anything missing, as GitHub Pages does."""
+
+    prefix = "/"
+    gzip = False
+    _packed: dict[Path, bytes] = {}
+
+    def translate_path(self, path):
+        path = urlsplit(path).path
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "does-not-exist")
+        return super().translate_path("/" + path[len(self.prefix):])
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if (not self.gzip or not path.is_file() or path.suffix not in COMPRESSED
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = self._packed.get(path)
+        if body is None:
+            body = self._packed[path] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")  # what GitHub Pages sends
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 @contextmanager
-def serve(directory: Path):
-    """Serve `directory` on 127.0.0.1 at a free port, in a thread; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serve(directory: Path, prefix: str = "/", compress: bool = False, port: int = 0):
+    """Serve `directory` on 127.0.0.1 (at a free port unless `port` is given), in a thread; yields the
+    base URL. `prefix` serves it under a sub-path, `compress` gzips text as a Pages host does."""
+    assert prefix.startswith("/") and prefix.endswith("/"), prefix
+    if prefix == "/" and not compress:
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+    else:
+        host = type("Host", (_HostHandler,), {"prefix": prefix, "gzip": compress, "_packed": {}})
+        handler = functools.partial(host, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     finally:
         server.shutdown()
         server.server_close()
@@ -83,7 +146,14 @@ def page_name(path: str) -> str:
 SHOT_HEIGHT = 8192
 # Sticky elements (the header, the sidebars on a desktop) would be drawn again at the top of each
 # shot; made static for the shots, they are drawn once, where a full-page capture draws them.
+# Blocks skipped while off screen (content-visibility: auto, docs/overrides/hooks/offscreen.py) have
+# an estimated height until they are drawn, and the shots would draw them, changing the page's height
+# under the stitching: for the shots every block is drawn, as a reader who scrolls through sees it.
 UNSTICK = """() => {
+  const drawAll = document.createElement("style");
+  drawAll.id = "screenshot-draw-all";
+  drawAll.textContent = "[data-offscreen] { content-visibility: visible !important; }";
+  document.head.append(drawAll);
   for (const node of document.querySelectorAll("*")) {
     if (getComputedStyle(node).position === "sticky") {
       node.style.setProperty("position", "static", "important");
@@ -92,6 +162,7 @@ UNSTICK = """() => {
   }
 }"""
 RESTICK = """() => {
+  document.getElementById("screenshot-draw-all")?.remove();
   for (const node of document.querySelectorAll("[data-unstuck]")) {
     node.style.removeProperty("position");
     delete node.dataset.unstuck;
@@ -109,6 +180,7 @@ def screenshot(page, stem: Path) -> list[Path]:
     """The whole page as stem.png, or as stem-1.png, stem-2.png, ... when it is taller than
     SHOT_HEIGHT. Returns the files written. The viewport and the sticky elements are restored
     afterwards, and the page is left scrolled to the top."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
     viewport = page.viewport_size
     page.evaluate(UNSTICK)
     height = page.evaluate("() => document.documentElement.scrollHeight")

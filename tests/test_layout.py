@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from site_helpers import REPO, build_site, read_section, site_pages, snippet_includes
-from test_site import base_url, browser  # noqa: F401  (the one Chromium launch; base_url serves this module's site)
+from site_helpers import REPO, read_section, site_pages, snippet_includes
 
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 TIMEOUT_MS = 30_000
@@ -132,14 +131,6 @@ CONTRAST_JS = """
 """
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    destination = tmp_path_factory.mktemp("layout") / "site"
-    done = build_site(destination)
-    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stderr[-4000:]}"
-    return destination
-
-
 def open_page(browser, url: str, width: str, scheme: str = "light"):
     context = browser.new_context(viewport=WIDTHS[width], color_scheme=scheme)
     page = context.new_page()
@@ -196,22 +187,80 @@ def test_the_code_part_2_includes_from_src_fits_the_desktop_column(site, browser
     assert not wide, f"the column holds {listed[0][3]} characters of code; these listings need wrapping:\n" + "\n".join(wide)
 
 
-def test_figures_open_at_full_resolution_and_close_again(site, browser, base_url):
+ZOOM_STATE = """() => {
+  const overlay = document.querySelector(".zoom-overlay");
+  if (!overlay) return null;
+  const img = overlay.querySelector(".zoom-stage img"), box = img.getBoundingClientRect();
+  return { width: box.width, height: box.height, left: box.left, top: box.top, right: box.right, bottom: box.bottom,
+           natural: img.naturalWidth, src: img.src, caption: overlay.querySelector(".zoom-caption").textContent.trim(),
+           focused: document.activeElement.getAttribute("aria-label"), modal: overlay.getAttribute("aria-modal"),
+           labelled: overlay.getAttribute("aria-label"), described: overlay.getAttribute("aria-describedby") };
+}"""
+
+
+def pinch(page, center: tuple[float, float], start: float, end: float, steps: int = 8) -> None:
+    """Two fingers on either side of `center`, moving from `start` to `end` px apart (Chromium's CDP)."""
+    cdp = page.context.new_cdp_session(page)
+    x, y = center
+
+    def points(gap):
+        return [{"x": x - gap / 2, "y": y, "id": 0}, {"x": x + gap / 2, "y": y, "id": 1}]
+
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": points(start)})
+    for k in range(1, steps + 1):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": points(start + (end - start) * k / steps)})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_zoom_view_fits_the_screen_shows_the_caption_zooms_and_closes(site, browser, base_url, width):
+    """A figure opens over the page fitted to the screen with its caption, in a modal dialog whose
+    close button has the focus; "1:1" shows the PNG at full resolution (its own pixels), a pinch
+    zooms in on a phone; the close button, Escape and a click beside the image close it, and the
+    focus returns to the figure."""
     for path in ("part-1-math/", "part-3-experiments/", "notebook/"):
-        context, page = open_page(browser, base_url + path, "phone")
+        context = browser.new_context(viewport=WIDTHS[width], is_mobile=width == "phone", has_touch=width == "phone")
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(base_url + path, wait_until="load")
         image = page.locator(".md-content img.zoomable").first
         image.scroll_into_view_if_needed()
         image.evaluate("(img) => img.decode()")  # figures load lazily
-        source, natural = image.evaluate("(img) => [img.currentSrc || img.src, img.naturalWidth]")
-        image.click()
-        large = page.locator(".zoom-overlay img")
-        assert large.count() == 1, f"/{path}: clicking a figure opened no enlarged view"
-        assert large.evaluate("(img) => img.src") == source
-        large.evaluate("(img) => img.decode()")
-        shown = large.evaluate("(img) => img.getBoundingClientRect().width")
-        assert abs(shown - natural) <= 1, f"/{path}: enlarged to {shown} px, but the PNG is {natural} px wide"
-        page.keyboard.press("Escape")
-        assert page.locator(".zoom-overlay").count() == 0, f"/{path}: Escape did not close the enlarged view"
+        source = image.evaluate("(img) => img.currentSrc || img.src")
+        caption = image.evaluate("""(img) => (img.closest("figure")?.querySelector("figcaption")?.textContent
+                                             ?? img.alt).trim()""")
+        viewport = WIDTHS[width]
+        for close in ("button", "Escape", "backdrop"):
+            image.focus()
+            page.keyboard.press("Enter")
+            page.wait_for_function("() => document.querySelector('.zoom-overlay')?.dataset.zoom")
+            shown = page.evaluate(ZOOM_STATE)
+            assert shown["src"] == source and shown["caption"] == caption, f"/{path}: {shown}"
+            assert shown["modal"] == "true" and shown["labelled"] and shown["described"], shown
+            assert shown["focused"] == "Close", f"/{path}: the focus is on {shown['focused']!r}, not the close button"
+            assert shown["left"] >= -1 and shown["right"] <= viewport["width"] + 1, f"/{path}: does not fit: {shown}"
+            assert shown["top"] >= -1 and shown["bottom"] <= viewport["height"] + 1, f"/{path}: does not fit: {shown}"
+            if close == "button":
+                page.locator(".zoom-overlay").get_by_role("button", name="Full resolution", exact=True).click()
+                full = page.evaluate(ZOOM_STATE)
+                assert abs(full["width"] - full["natural"]) <= 1, f"/{path}: 1:1 shows {full['width']} px of {full['natural']}"
+                page.locator(".zoom-overlay").get_by_role("button", name="Full resolution", exact=True).click()  # and back to the fitted view
+                assert abs(page.evaluate(ZOOM_STATE)["width"] - shown["width"]) <= 1
+                if width == "phone":
+                    middle = ((shown["left"] + shown["right"]) / 2, (shown["top"] + shown["bottom"]) / 2)
+                    pinch(page, middle, 40, 200)
+                    pinched = page.evaluate(ZOOM_STATE)
+                    assert pinched["width"] > 2 * shown["width"], f"/{path}: a pinch did not zoom: {pinched}"
+                page.locator(".zoom-overlay").get_by_role("button", name="Close", exact=True).click()
+            elif close == "Escape":
+                page.keyboard.press("Escape")
+            else:
+                beside = ((shown["left"] + shown["right"]) / 2, shown["top"] - 8) if shown["top"] > 80 \
+                    else (shown["left"] - 8, (shown["top"] + shown["bottom"]) / 2)
+                page.mouse.click(*beside)
+            assert page.evaluate(ZOOM_STATE) is None, f"/{path}: {close} did not close the zoom view"
+            assert image.evaluate("(img) => img === document.activeElement"), f"/{path}: the focus did not return"
         context.close()
 
 

@@ -19,8 +19,8 @@ import textwrap
 import pytest
 
 from site_helpers import REPO, build_site, serve
-# The site, its build and the browser are shared with test_site.py (module-scoped there and here).
-from test_site import TIMEOUT_MS, base_url, browser, build, site  # noqa: F401
+# The site, its build and the browser are the session's (tests/conftest.py).
+from test_site import TIMEOUT_MS
 
 HOOK = REPO / "docs" / "overrides" / "hooks" / "math.py"
 PAGES = {"": "index.md", "part-1-math/": "part-1-math.md", "part-2-code/": "part-2-code.md",
@@ -74,7 +74,8 @@ PAGE_REPORT = r"""
   return {
     text: clone.textContent,
     tex: equations.map((e) => e.dataset.tex.slice(2, -2)),
-    containers: article.querySelectorAll("mjx-container").length,
+    // (an equation broken over lines for phones is also typeset on one line, shown where it fits)
+    containers: article.querySelectorAll("mjx-container:not(.math-layout--one-line mjx-container)").length,
     // drawn at a visible size (equations inside a closed <details> are not rendered: skipped)
     invisible: equations.map((e) => e.querySelector("mjx-container > svg"))
       .filter((svg) => !svg || (svg.getClientRects().length > 0
@@ -327,3 +328,25 @@ def test_a_heading_with_math_shows_no_tex_in_the_table_of_contents(tmp_path):
     outside_attributes = re.sub(r'data-tex="[^"]*"', "", html)
     assert "\\(" not in outside_attributes and "\\mathbf" not in outside_attributes
     assert "The width d of z" in html  # the contents entry
+
+
+def test_an_equation_broken_for_phones_is_also_typeset_on_one_line(tmp_path):
+    """An `aligned` block whose rows after the first start with `&\\quad` continues one line on the
+    next: the hook typesets it on one line too (its \\tag kept, its \\label on the box that holds
+    both, for \\eqref), with the one-line form's width; a row that starts otherwise is a step."""
+    spec = importlib.util.spec_from_file_location("hook_math", HOOK)
+    hook = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = hook  # (its dataclass looks its module up there)
+    spec.loader.exec_module(hook)
+    broken = r"\begin{aligned} a &= b + c\\ &\quad + d\\[2pt] &\quad - e. \end{aligned} \tag{5} \label{eq:five}"
+    assert hook.one_line(broken) == r"a = b + c + d - e. \tag{5} "
+    assert hook.one_line(r"\begin{aligned} a &= b\\ &= c \end{aligned}") is None  # two steps
+    assert hook.one_line(r"a = b") is None
+    config = write_site(tmp_path, "$$\n" + broken + "\n$$\n\nSee $\\eqref{eq:five}$.\n")
+    done = build_site(tmp_path / "site", config)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    box = re.search(r'<div class="arithmatex"[^>]*>', html)[0]
+    assert 'id="mjx-eqn:eq:five"' in box and re.search(r'data-wide="\d+"', box), box
+    assert html.count('id="mjx-eqn:eq:five"') == 1
+    assert html.count("math-layout--broken") == 1 and html.count("math-layout--one-line") == 1

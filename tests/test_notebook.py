@@ -1,10 +1,16 @@
 """The notebook page (docs/notebook.ipynb): it runs, and the outputs the site shows are the ones it produces.
 
 The site renders the notebook with its stored outputs (mkdocs-jupyter, execute: false), so stale or
-hand-edited outputs would go unnoticed. These tests execute a copy of it once, from docs/ as a reader would,
-and compare every text output of that fresh run with the stored one. Training on the CPU with a fixed
-seed is deterministic, so the two must agree exactly. Image bytes are not compared (PNG encoders and
-fonts vary); the fresh run must simply produce a plot.
+hand-edited outputs would go unnoticed. These tests execute a copy of it once and compare every text
+output of that fresh run with the stored one. Training on the CPU with a fixed seed is deterministic, so
+the two must agree exactly. Image bytes are not compared (PNG encoders and fonts vary); the fresh run
+must simply produce a plot.
+
+The copy runs as it would in Colab or downloaded on its own: in a scratch folder without src/, in a
+Python where the package is not installed, so that its first cell installs it, the way it would from
+the site's repository, from a wheel built from this checkout (this machine has no GitHub access). That
+Python sees the project's other packages (torch, ...) through a .pth file, not the project's own
+installation of the package. Its first cell alone also runs in docs/, where it uses the checkout's src/.
 
 After a deliberate change to the notebook or to the code it runs, store fresh outputs with
 
@@ -15,20 +21,29 @@ from __future__ import annotations
 
 import copy
 import difflib
+import importlib.util
+import json
 import os
 import re
+import shutil
+import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autoencoders.experiments import PUBLISHED_FINAL_LOSS
-
 REPO = Path(__file__).resolve().parents[1]
+# The package of this checkout, as tests/conftest.py arranges, also when this file runs as a script
+# (--update): the kernels inherit this process's environment, and the package may set it up.
+sys.path.insert(0, str(REPO / "src"))
+from autoencoders.experiments import PUBLISHED_FINAL_LOSS  # noqa: E402
+
 NOTEBOOK = REPO / "docs" / "notebook.ipynb"
 UPDATE_COMMAND = ".venv/bin/python tests/test_notebook.py --update"
 CELL_TIMEOUT = 600  # seconds; the training cell takes about a minute
@@ -42,20 +57,22 @@ VARIABLE_LINE = re.compile(r"^(training time: )\d+(?= s\b)", re.MULTILINE)
 pytestmark = pytest.mark.slow
 
 
-def execute(notebook: nbformat.NotebookNode, allow_errors: bool) -> nbformat.NotebookNode:
-    """Run a copy of `notebook` from scratch in docs/ (where its repository lookup starts); return the copy."""
+def execute(notebook: nbformat.NotebookNode, allow_errors: bool, folder: Path = NOTEBOOK.parent,
+            kernel: str = "python3") -> nbformat.NotebookNode:
+    """Run a copy of `notebook` from scratch in `folder` (where its repository lookup starts) with the
+    kernel `kernel` (by default ipykernel's: the interpreter running this file); return the copy."""
     fresh = copy.deepcopy(notebook)
     for cell in fresh.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     client = NotebookClient(
         fresh,
-        kernel_name="python3",  # ipykernel's spec: the interpreter running this file (the project's .venv)
+        kernel_name=kernel,
         timeout=CELL_TIMEOUT,
         allow_errors=allow_errors,
         record_timing=False,  # no timestamps in the stored notebook
         coalesce_streams=True,
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+        resources={"metadata": {"path": str(folder)}},
     )
     client.execute()
     for cell in fresh.cells:
@@ -99,10 +116,109 @@ def committed() -> nbformat.NotebookNode:
     return nbformat.read(NOTEBOOK, as_version=4)
 
 
+def notebook_hook():
+    """docs/overrides/hooks/notebook.py, which fills in the first cell's REPOSITORY and COMMIT."""
+    spec = importlib.util.spec_from_file_location("hook_notebook", REPO / "docs" / "overrides" / "hooks" / "notebook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def outside_python(root: Path):
+    """In `root`: a Python without the package (a Jupyter kernel named "outside", registered while the
+    context lasts), a wheel of this checkout, and a folder with no checkout around it, with MNIST from
+    the project cache. Yields (folder, wheel, python)."""
+    source = root / "source"  # the files the package is built from, so that the checkout stays clean
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / name, source / name)
+    shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--wheel-dir", str(root / "dist"), str(source)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    wheel = next((root / "dist").glob("autoencoders-*.whl"))
+    env = root / "env"
+    done = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    python = env / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # The project's packages (torch, ipykernel, pip, ...), as a plain path: the .pth files in it, among
+    # them the project's own editable install of the package, are not read.
+    (Path(site) / "project-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    kernels = root / "jupyter" / "kernels" / "outside"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "outside", "language": "python"}), encoding="utf-8")
+    folder = root / "work"
+    (folder / ".cache").mkdir(parents=True)
+    (folder / ".cache" / "mnist").symlink_to(REPO / ".cache" / "mnist")  # fetched once, by the project
+    saved = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = str(root / "jupyter") + (os.pathsep + saved if saved else "")
+    try:
+        yield folder, wheel, python
+    finally:
+        if saved is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = saved
+
+
+def run_outside(notebook: nbformat.NotebookNode, allow_errors: bool, folder: Path, wheel: Path) -> nbformat.NotebookNode:
+    """Execute `notebook` in `folder` with the "outside" kernel, its first cell pointed at `wheel` as the
+    site's copy is pointed at the repository (the filled-in lines are restored in the result)."""
+    pointed = copy.deepcopy(notebook)
+    assert notebook_hook().with_source(pointed, str(wheel), "") == 2, "no REPOSITORY and COMMIT lines to fill in"
+    fresh = execute(pointed, allow_errors=allow_errors, folder=folder, kernel="outside")
+    for cell, original in zip(fresh.cells, notebook.cells):
+        cell.source = original.source
+    return fresh
+
+
 @pytest.fixture(scope="module")
-def fresh(committed) -> nbformat.NotebookNode:
-    """The one execution of this test session; errors are recorded as outputs and checked below."""
-    return execute(committed, allow_errors=True)
+def outside(tmp_path_factory):
+    with outside_python(tmp_path_factory.mktemp("outside")) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def before_install(committed, outside, tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
+    """The first code cell alone, run by the Python without the package before anything installs it:
+    in docs/ (a checkout), and in an empty folder with no repository named (not in Colab)."""
+    first = copy.deepcopy(committed)
+    first.cells = [next(cell for cell in first.cells if cell.cell_type == "code")]
+    return {"checkout": execute(first, allow_errors=True, kernel="outside"),
+            "nowhere": execute(first, allow_errors=True, folder=tmp_path_factory.mktemp("nowhere"), kernel="outside")}
+
+
+@pytest.fixture(scope="module")
+def fresh(committed, outside, before_install) -> nbformat.NotebookNode:
+    """The one full execution of this test session, outside a checkout; errors are recorded as outputs
+    and checked below."""
+    folder, wheel, _ = outside
+    return run_outside(committed, allow_errors=True, folder=folder, wheel=wheel)
+
+
+def test_outside_a_checkout_the_first_cell_installs_the_package(outside, fresh):
+    _, wheel, python = outside
+    assert not errors(fresh), "\n".join(errors(fresh))
+    where = subprocess.run([str(python), "-c", "import autoencoders, pathlib; print(autoencoders.__file__)"],
+                           capture_output=True, text=True)
+    assert where.returncode == 0 and str(REPO) not in where.stdout and "site-packages" in where.stdout, where
+
+
+def test_in_a_checkout_the_first_cell_uses_its_source(committed, before_install):
+    ran = before_install["checkout"]
+    assert not errors(ran), "\n".join(errors(ran))
+    printed = [text for _, text in text_outputs(ran)]
+    assert printed and printed == [text for _, text in text_outputs(committed)][:len(printed)]
+
+
+def test_without_a_checkout_or_a_repository_the_first_cell_says_what_to_do(before_install):
+    message = "\n".join(errors(before_install["nowhere"]))
+    assert "RuntimeError: Set REPOSITORY above to the address of the repository" in message, message
 
 
 def test_the_notebook_runs_without_errors(fresh):
@@ -174,9 +290,11 @@ def test_the_stored_notebook_is_executed_and_clean(committed):
 
 
 def update() -> None:
-    """Execute docs/notebook.ipynb from scratch and store it with its new outputs (atomically)."""
+    """Execute docs/notebook.ipynb from scratch, outside a checkout as the tests do, and store it with its
+    new outputs (atomically)."""
     started = time.perf_counter()
-    fresh = execute(nbformat.read(NOTEBOOK, as_version=4), allow_errors=False)
+    with tempfile.TemporaryDirectory(prefix="notebook-") as scratch, outside_python(Path(scratch)) as (folder, wheel, _):
+        fresh = run_outside(nbformat.read(NOTEBOOK, as_version=4), allow_errors=False, folder=folder, wheel=wheel)
     nbformat.validate(fresh)
     handle, temporary = tempfile.mkstemp(prefix=".notebook-", suffix=".ipynb", dir=NOTEBOOK.parent)
     try:

@@ -7,17 +7,14 @@ from them, the second none of them, and both must build strictly.
 
 from __future__ import annotations
 
-import functools
 import html
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import tomllib
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,7 +22,7 @@ import pytest
 import yaml
 
 from site_helpers import (
-    CHROMIUM, CHROMIUM_ARGS, REPO, SCREENSHOTS, build_site, read_section, screenshot, site_pages,
+    REPO, SCREENSHOTS, TAKE_SCREENSHOTS, build_site, read_section, screenshot, serve, site_pages,
 )
 
 SITE_URL = "https://example.org/autoencoders/"
@@ -69,8 +66,9 @@ def published(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def local(tmp_path_factory) -> Path:
-    return built(tmp_path_factory.mktemp("local") / "site", {})
+def local(site) -> Path:
+    """The session's site (tests/conftest.py), which is built without addresses."""
+    return site
 
 
 def read(site: Path, path: str) -> str:
@@ -381,69 +379,38 @@ def test_serve_builds_only_when_stale_then_serves(tmp_path, stale):
 PREFIX = "/autoencoders/"
 
 
-class _SubPathHandler(SimpleHTTPRequestHandler):
-    """Serves the site under PREFIX and answers 404.html for anything missing, as GitHub Pages does."""
-
-    def log_message(self, format, *args):
-        pass
-
-    def translate_path(self, path):
-        path = urlsplit(path).path
-        if not path.startswith(PREFIX):
-            return str(Path(self.directory) / "does-not-exist")
-        return super().translate_path("/" + path[len(PREFIX):])
-
-    def send_error(self, code, message=None, explain=None):
-        if code != 404:
-            return super().send_error(code, message, explain)
-        body = (Path(self.directory) / "404.html").read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@contextmanager
-def serve_under_prefix(site: Path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_SubPathHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.browser
-def test_the_404_page_is_styled_under_a_sub_path(published):
-    if not CHROMIUM.is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (./run.sh test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with serve_under_prefix(published) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            for scheme, viewport in (("light", {"width": 1280, "height": 800}), ("dark", {"width": 390, "height": 844})):
-                context = browser.new_context(viewport=viewport, color_scheme=scheme)
-                # Nothing leaves the machine (Material would ask GitHub for the repository's stars).
-                context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
-                local = []
-                page = context.new_page()
-                page.on("response", lambda r: local.append((r.url, r.status)) if r.url.startswith(base) else None)
-                response = page.goto(base + "no/such/page/", wait_until="load")
-                assert response.status == 404
-                assert "Page not found" in page.inner_text("article")
-                home = page.eval_on_selector("article a", "a => a.href")  # resolved against the page
-                assert home.rstrip(".") == base and context.request.get(home).status == 200, home
-                styles = [(url, status) for url, status in local if url.endswith(".css")]
-                assert any("/assets/stylesheets/main." in url for url, _ in styles), local
-                assert all(status == 200 for _, status in styles), styles
-                # Material's stylesheet is applied: the header has the theme's colour, not the browser default.
-                header = page.evaluate("() => getComputedStyle(document.querySelector('.md-header')).backgroundColor")
-                assert header not in ("rgba(0, 0, 0, 0)", "transparent"), header
+def test_the_404_page_is_styled_under_a_sub_path(published, browser):
+    """Served as GitHub Pages serves a project site: under a sub-path, with 404.html for what is missing."""
+    with serve(published, prefix=PREFIX) as base:
+        for scheme, viewport in (("light", {"width": 1280, "height": 800}), ("dark", {"width": 390, "height": 844})):
+            context = browser.new_context(viewport=viewport, color_scheme=scheme)
+            # Nothing leaves the machine (Material would ask GitHub for the repository's stars).
+            context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+            local = []
+            page = context.new_page()
+            page.on("response", lambda r: local.append((r.url, r.status)) if r.url.startswith(base) else None)
+            response = page.goto(base + "no/such/page/", wait_until="load")
+            assert response.status == 404
+            assert "Page not found" in page.inner_text("article")
+            home = page.eval_on_selector("article a", "a => a.href")  # resolved against the page
+            assert home.rstrip(".") == base and context.request.get(home).status == 200, home
+            styles = [(url, status) for url, status in local if url.endswith(".css")]
+            assert any("/assets/stylesheets/main." in url for url, _ in styles), local
+            assert all(status == 200 for _, status in styles), styles
+            # Material's stylesheet is applied: the header has the theme's colour, not the browser default.
+            header = page.evaluate("() => getComputedStyle(document.querySelector('.md-header')).backgroundColor")
+            assert header not in ("rgba(0, 0, 0, 0)", "transparent"), header
+            if TAKE_SCREENSHOTS:
                 screenshot(page, SCREENSHOTS / f"404-subpath-{scheme}")
-                context.close()
-        finally:
-            browser.close()
+            context.close()
+
+
+def test_the_downloadable_notebook_installs_from_the_sites_repository(published, local):
+    """The site's copy of the notebook names the repository and the commit it is built from, which its
+    first cell installs the package from outside a checkout; without addresses it names none."""
+    served = json.loads((published / "notebook" / "notebook.ipynb").read_text(encoding="utf-8"))
+    source = "".join("".join(cell["source"]) for cell in served["cells"] if cell["cell_type"] == "code")
+    assert f'REPOSITORY = "{REPO_URL}"' in source and f'COMMIT = "{git_commit()}"' in source
+    unnamed = (local / "notebook" / "notebook.ipynb").read_text(encoding="utf-8")
+    assert 'REPOSITORY = \\"\\"' in unnamed and 'COMMIT = \\"\\"' in unnamed

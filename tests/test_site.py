@@ -2,8 +2,8 @@
 
 The browser tests serve the built site on 127.0.0.1 and drive Debian's Chromium through
 Playwright. They need the generated files (docs/results/numbers.json, docs/results/table.md,
-docs/figures/*.png) that `./run.sh build` writes. Screenshots of every page, light and dark,
-desktop and phone, land in tests/artifacts/screenshots/ for a human to look at.
+docs/figures/*.png) that `./run.sh build` writes. With SCREENSHOTS=1, screenshots of every page, light
+and dark, desktop and phone, land in tests/artifacts/screenshots/ for a human to look at.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from site_helpers import (
-    CHROMIUM, CHROMIUM_ARGS, REPO, SCREENSHOTS, SHOT_HEIGHT, build_site, page_name, read_section, screenshot,
-    screenshot_clips, serve, site_pages, snippet_includes,
+    REPO, RESTICK, SCREENSHOTS, SHOT_HEIGHT, TAKE_SCREENSHOTS, UNSTICK, build_site, page_name, read_section,
+    screenshot, screenshot_clips, site_pages, snippet_includes,
 )
 
 MARKDOWN_PAGES = ("index.md", "part-1-math.md", "part-2-code.md", "part-3-experiments.md")
@@ -28,21 +28,6 @@ TIMEOUT_MS = 30_000
 
 
 # ---------------------------------------------------------------- the build
-
-@pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    """Build the site once for this module; tests that need it fail (not skip) if it did not build."""
-    destination = tmp_path_factory.mktemp("site") / "site"
-    return destination, build_site(destination)
-
-
-@pytest.fixture(scope="module")
-def site(build):
-    destination, done = build
-    if done.returncode != 0:
-        pytest.fail("the site did not build (see test_build_is_strict_and_clean):\n" + done.stderr[-4000:])
-    return destination
-
 
 def test_build_is_strict_and_clean(build):
     destination, done = build
@@ -115,27 +100,6 @@ def test_unknown_number_key_fails_the_build_clearly(tmp_path):
 
 
 # ---------------------------------------------------------------- the browser
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM}. Install it (`apt-get install chromium`; "
-                    "`./run.sh test` does this) or point CHROMIUM_PATH at a Chromium binary.")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        pytest.fail(f"Playwright is not installed in this environment: {error}")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def base_url(site):
-    with serve(site) as url:
-        yield url
-
 
 class Watch:
     """Everything that went wrong while a browser context was open."""
@@ -246,7 +210,6 @@ def test_tall_pages_are_shot_in_pieces_that_cover_them(height):
 
 @pytest.mark.browser
 def test_every_page_renders_cleanly_in_light_and_dark_on_desktop_and_phone(browser, base_url, site):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     pages = site_pages(site)
     assert pages, "no page found in the built site"
     problems: list[str] = []
@@ -271,11 +234,14 @@ def test_every_page_renders_cleanly_in_light_and_dark_on_desktop_and_phone(brows
                 shown = page.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
                 if shown != material_scheme:
                     problems.append(f"{label}: colour scheme {shown!r}, expected {material_scheme!r}")
-                height = page.evaluate("() => document.documentElement.scrollHeight")
-                shots = screenshot(page, SCREENSHOTS / f"{page_name(path)}-{scheme}-{width}")
-                pieces = [png_height(shot) for shot in shots]
-                if sum(pieces) != height or max(pieces) > SHOT_HEIGHT:
-                    problems.append(f"{label}: screenshots {pieces} px tall for a page of {height} px")
+                if TAKE_SCREENSHOTS:
+                    page.evaluate(UNSTICK)  # measured as screenshot() shoots it: every block drawn
+                    height = page.evaluate("() => document.documentElement.scrollHeight")
+                    page.evaluate(RESTICK)
+                    shots = screenshot(page, SCREENSHOTS / f"{page_name(path)}-{scheme}-{width}")
+                    pieces = [png_height(shot) for shot in shots]
+                    if sum(pieces) != height or max(pieces) > SHOT_HEIGHT:
+                        problems.append(f"{label}: screenshots {pieces} px tall for a page of {height} px")
                 page.close()
             context.close()
             problems += watch.problems
@@ -328,10 +294,10 @@ def test_dark_mode_toggle_switches_and_switches_back(browser, base_url):
     page.goto(base_url, timeout=TIMEOUT_MS)
     scheme = "() => document.body.getAttribute('data-md-color-scheme')"
     assert page.evaluate(scheme) == "default"
-    toggle = page.locator("form[data-md-component='palette'] label:not([hidden])")
+    toggle = page.locator("form[data-ae-palette] label:not([hidden])")
     toggle.click()
     page.wait_for_function(f"() => ({scheme})() === 'slate'", timeout=TIMEOUT_MS)
-    toggle = page.locator("form[data-md-component='palette'] label:not([hidden])")
+    toggle = page.locator("form[data-ae-palette] label:not([hidden])")
     toggle.click()
     page.wait_for_function(f"() => ({scheme})() === 'default'", timeout=TIMEOUT_MS)
     context.close()

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
 import torch
 
 from autoencoders import export
-from site_helpers import REPO, SCREENSHOTS, screenshot
-from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch, base_url, browser, build, site  # noqa: F401 (fixtures)
+from site_helpers import REPO, SCREENSHOTS, TAKE_SCREENSHOTS, screenshot
+from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch
 
 MODELS_DIR = REPO / "docs" / "assets" / "models"
 INDEX = json.loads((MODELS_DIR / "index.json").read_text()) if (MODELS_DIR / "index.json").is_file() else None
@@ -47,7 +48,7 @@ def exported_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.fixture
-def open_page(browser, base_url):  # noqa: F811
+def open_page(browser, base_url):
     """open_page(path, **context options) -> page; at the end, no console error and no request off the machine."""
     contexts, watches = [], []
 
@@ -301,8 +302,8 @@ def test_widgets_work_by_touch_at_phone_width(open_page):
     page.wait_for_function("""() => document.querySelector('.ae-play[data-widget="draw"]').aeState.code""")
 
 
-def test_screenshots_light_and_dark_desktop_and_phone(open_page):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_every_widget_mounts_light_and_dark_on_desktop_and_phone(open_page):
+    """(With SCREENSHOTS=1, each state is also shot for a human to look at.)"""
     for scheme in ("light", "dark"):
         for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             page = open_page(viewport=viewport, color_scheme=scheme, is_mobile=width == "phone",
@@ -310,8 +311,9 @@ def test_screenshots_light_and_dark_desktop_and_phone(open_page):
             for name in ("latent", "draw", "noise"):
                 widget(page, name)
             page.locator('.ae-play[data-widget="draw"] .ae-buttons--digits button').nth(7).click()
-            page.evaluate("() => window.scrollTo(0, 0)")
-            screenshot(page, SCREENSHOTS / f"play-widgets-{scheme}-{width}")
+            if TAKE_SCREENSHOTS:
+                page.evaluate("() => window.scrollTo(0, 0)")
+                screenshot(page, SCREENSHOTS / f"play-widgets-{scheme}-{width}")
 
 
 # ---------------------------------------------------------------- budgets
@@ -367,3 +369,135 @@ UPDATE_TIMES = {name: f"() => {{ {TIMING} {body} }}" for name, body in {
         return median(Array.from({length: 40}, (_, k) => timed(() => {
             slider.value = String((k % 70) / 100); slider.dispatchEvent(new Event('input')); })));""",
 }.items()}
+
+
+# ---------------------------------------------------------------- the widgets for readers (issue 20)
+
+def test_a_press_near_a_marker_grabs_the_nearest_one(open_page):
+    page = open_page()
+    root = widget(page, "latent")
+    start = state(root)
+    assert start["active"] == "A"
+    box = root.locator("canvas.ae-map").bounding_box()
+    scale = box["width"] / 480
+    bx, by = root.evaluate("(node) => node.aeMapPoint(node.aeState.B)")
+    page.mouse.move(box["x"] + bx * scale + 6, box["y"] + by * scale - 5)  # near B, not on its centre
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.7 * box["height"], steps=6)
+    page.mouse.up()
+    moved = state(root)
+    assert moved["active"] == "B" and moved["A"] == start["A"] and moved["B"] != start["B"], moved
+    assert root.locator("button", has_text="Move B").get_attribute("aria-pressed") == "true"
+
+
+def test_the_map_has_a_colour_key_centroid_labels_and_the_line_from_a_to_b(open_page, index):
+    page = open_page()
+    root = widget(page, "latent")
+    colours = index["map"]["colours"]
+    key = root.locator("ul.ae-key li")
+    assert key.count() == len(colours) == 10
+    assert key.all_inner_texts() == [str(d) for d in range(10)]
+    swatches = root.evaluate("(node) => [...node.querySelectorAll('.ae-swatch')].map((s) => getComputedStyle(s).backgroundColor)")
+    assert swatches == [f"rgb({int(c[1:3], 16)}, {int(c[3:5], 16)}, {int(c[5:7], 16)})" for c in colours]
+
+    rgba = pixels_of(root.locator("canvas.ae-map"))
+    centroids = state(root)["centroids"]
+    assert sorted(c["digit"] for c in centroids) == list(range(10))
+    markers = [root.evaluate("(node, w) => node.aeMapPoint(node.aeState[w])", which) for which in "AB"]
+    for centroid in centroids:  # a ring of the class's colour around each centroid not under A or B
+        x, y = root.evaluate("(node, z) => node.aeMapPoint(z)", centroid["z"])
+        if min(math.hypot(x - mx, y - my) for mx, my in markers) < 30:
+            continue
+        ring = [rgba[round(y + 10 * math.sin(a)), round(x + 10 * math.cos(a)), :3].astype(int)
+                for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)]
+        colour = np.array([int(colours[centroid["digit"]][i:i + 2], 16) for i in (1, 3, 5)])
+        assert sum(np.abs(pixel - colour).max() <= 40 for pixel in ring) >= 8, centroid
+    a, b = markers
+    dark = [rgba[round(a[1] + t * (b[1] - a[1])), round(a[0] + t * (b[0] - a[0])), :3].max()
+            for t in np.linspace(0.15, 0.85, 15)]
+    assert sum(v < 100 for v in dark) >= 7, f"no line from A to B: {dark}"
+
+
+def test_on_a_phone_each_widget_fits_one_screen_with_its_large_digit_large(open_page):
+    page = open_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    screen = PHONE["height"] - 48  # below Material's header
+    root = widget(page, "latent")
+    stage = root.locator(".ae-stage").bounding_box()
+    assert stage["height"] <= screen, stage
+    assert root.locator("canvas.ae-digit--large").bounding_box()["width"] >= 140
+    root = widget(page, "draw")
+    boxes = [root.locator("canvas.ae-pad").bounding_box()] + [
+        root.locator(".ae-outputs canvas").nth(k).bounding_box() for k in range(4)]
+    top, bottom = min(b["y"] for b in boxes), max(b["y"] + b["height"] for b in boxes)
+    assert bottom - top <= screen / 2, f"the pad and its reconstructions span {bottom - top} px"
+    root = widget(page, "noise")
+    panels = [root.locator(".ae-outputs canvas").nth(k).bounding_box() for k in range(4)]
+    assert len({round(p["y"]) for p in panels}) == 1, "the four panels are not on one row"
+    assert all(p["x"] + p["width"] <= PHONE["width"] for p in panels)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_nothing_moves_when_a_widget_arrives(browser, base_url, width):
+    """Each widget's box is as tall while play.js has not run (its room kept by CSS), while it waits for
+    its models (built, blank) and once they have arrived, so that the page never jumps."""
+    viewport = DESKTOP if width == "desktop" else PHONE
+    heights = {}
+    for stage in ("no script", "script"):
+        context = browser.new_context(viewport=viewport, is_mobile=width == "phone", has_touch=width == "phone")
+        if stage == "no script":
+            context.route("**/play.js", lambda route: route.abort())
+        page = context.new_page()
+        page.goto(base_url + "play/", wait_until="load", timeout=TIMEOUT_MS)
+        page.wait_for_timeout(200)
+        measure = """() => [...document.querySelectorAll('.ae-play')].map((r) => r.getBoundingClientRect().height)"""
+        heights[stage] = page.evaluate(measure)
+        if stage == "script":
+            assert page.evaluate("() => [...document.querySelectorAll('.ae-play')].map((r) => r.dataset.mounted)") == [
+                "idle"] * 3
+            for name in ("latent", "draw", "noise"):
+                widget(page, name)
+            heights["ready"] = page.evaluate(measure)
+        context.close()
+    assert len(heights["script"]) == 3
+    for a, b in (("no script", "script"), ("script", "ready")):
+        assert max(abs(x - y) for x, y in zip(heights[a], heights[b])) <= 1, heights
+
+
+def test_a_widget_says_what_it_will_load_shows_its_progress_and_why_it_failed(browser, base_url):
+    context = browser.new_context(viewport=DESKTOP)  # no Watch: this test makes requests fail on purpose
+    page = context.new_page()
+    page.goto(base_url + "play/", wait_until="load", timeout=TIMEOUT_MS)
+    root = page.locator('.ae-play[data-widget="draw"]')
+    status = root.locator(".ae-status")
+    bytes_shown = root.get_attribute("data-bytes")
+    assert bytes_shown and bytes_shown.endswith("MB")
+    assert bytes_shown in status.inner_text() and "Load it now" in status.inner_text()
+    assert root.locator(".ae-stage button:disabled").count() >= 11, "controls are usable before their models are here"
+    requested = lambda: page.evaluate("""() => performance.getEntriesByType('resource')
+        .filter((e) => e.name.includes('/assets/models/')).length""")  # noqa: E731
+    assert requested() == 0
+
+    page.context.route("**/assets/models/*.bin", lambda route: route.abort())
+    root.get_by_role("button", name=re.compile("Load it now")).click()
+    page.wait_for_function("""() => document.querySelector('.ae-play[data-widget="draw"]').dataset.mounted === 'failed'""")
+    assert "could not be loaded" in status.inner_text()
+    assert root.locator(".ae-fallback img").is_visible(), "the static figure is not shown when the widget fails"
+    page.context.unroute("**/assets/models/*.bin")
+    root.get_by_role("button", name="Try again").click()
+    page.wait_for_function("""() => document.querySelector('.ae-play[data-widget="draw"]').dataset.mounted === 'ready'""")
+    assert not status.is_visible() and root.locator(".ae-stage button:disabled").count() == 0
+    context.close()
+
+
+def test_a_widget_loads_when_its_address_asks_for_it(open_page):
+    page = open_page("play/#noise")
+    page.wait_for_function("""() => document.querySelector('.ae-play[data-widget="noise"]').dataset.mounted === 'ready'""")
+    assert page.evaluate("() => [...document.querySelectorAll('.ae-play')].map((r) => r.dataset.mounted)")[:2] == [
+        "idle", "idle"]
+
+
+@pytest.mark.browser
+def test_the_8_bit_table_shows_no_negative_zero(site):
+    html = (site / "play" / "index.html").read_text(encoding="utf-8")
+    table = html[html.index('id="quantisation"'):html.index('id="console"')]
+    assert not re.search(r"[-\u2212+]0\.0+\s?%", re.sub(r"<[^>]+>", "", table)), "a signed zero in the 8-bit table"

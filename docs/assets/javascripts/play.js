@@ -12,6 +12,8 @@ const PIXELS = SIDE * SIDE;
 // ------------------------------------------------------------------ loading, once per file
 
 const fetched = new Map();
+// Bytes received so far, over every file; the widgets' loading state shows it.
+const received = { bytes: 0, listeners: new Set() };
 
 function fetchOnce(name, read) {
   if (!fetched.has(name)) {
@@ -20,14 +22,34 @@ function fetchOnce(name, read) {
       return read(response);
     }).catch((error) => {
       fetched.delete(name);  // a failed download is tried again on the next call, not remembered
+      if (error instanceof TypeError) error = new Error(`autoencoders: ${name} could not be loaded (${error.message})`);
       throw error;
     }));
   }
   return fetched.get(name);
 }
 
+// The body of a response as an ArrayBuffer, counting its bytes as they arrive.
+async function counted(response) {
+  if (!response.body) return response.arrayBuffer();
+  const reader = response.body.getReader(), chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+    received.bytes += value.length;
+    received.listeners.forEach((listener) => listener(received.bytes));
+  }
+  const buffer = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) { buffer.set(chunk, offset); offset += chunk.length; }
+  return buffer.buffer;
+}
+
 const index = () => fetchOnce("index.json", (r) => r.json());
-const binary = (name) => fetchOnce(name, (r) => r.arrayBuffer());
+const binary = (name) => fetchOnce(name, counted);
 const compiled = new Map();
 
 // A model's layers with float32 weights: an int8 times its float32 row scale, rounded to float32,
@@ -265,21 +287,14 @@ function paintDigit(canvas, pixels) {
   context.putImageData(image, 0, 0);
 }
 
-function figure(root, title, caption, ...content) {
-  const live = element("figure", { class: "ae-widget" }, [
-    ...content, element("figcaption", {}, [element("strong", { text: `${title}. ` }), caption]),
-  ]);
-  root.querySelector(".ae-fallback")?.setAttribute("hidden", "");
-  root.append(live);
-  return live;
-}
-
+// Controls are disabled until their widget's models have arrived.
 function button(text, attributes = {}) {
-  return element("button", { type: "button", class: "ae-button", ...attributes, text });
+  return element("button", { type: "button", class: "ae-button", disabled: "", ...attributes, text });
 }
 
-const runName = (spec) => `${spec.run}, int8 weights`;
 const prose = (name) => name.replace(/-d(\d+)$/, " d = $1").replace(/^conv /, "convolutional ");
+// The same, short enough for the label of a small panel: "vanilla, d = 32", "conv., d = 32".
+const short = (name) => name.replace(/-d(\d+)$/, ", d\u00a0=\u00a0$1").replace(/^conv,/, "conv.,").replace(/^denoising,/, "denoiser,");
 
 // The value below which a fraction q of `values` lies.
 function quantile(values, q) {
@@ -287,8 +302,10 @@ function quantile(values, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-// The 2-D map of the test codes, coloured as figure 1, on an opaque white square with equal axes.
-// It frames the middle 99% of the codes: the few far outliers would leave the clusters tiny.
+// The 2-D map of the test codes, coloured as figure 1 (the palette of src/autoencoders/palette.py,
+// which the build writes into index.json), each class's centroid labelled, on an opaque white square
+// with equal axes. It frames the middle 99% of the codes: the few far outliers would leave the
+// clusters tiny.
 class LatentMap {
   constructor(canvas, map, codes, labels) {
     this.canvas = canvas;
@@ -296,6 +313,15 @@ class LatentMap {
     const low = [0, 1].map((d) => quantile(along(d), 0.005)), high = [0, 1].map((d) => quantile(along(d), 0.995));
     this.centre = [(low[0] + high[0]) / 2, (low[1] + high[1]) / 2];
     this.span = 1.15 * Math.max(high[0] - low[0], high[1] - low[1]);
+    this.colours = map.colours;
+    const sums = new Map();
+    for (let k = 0; k < map.count; k++) {
+      const sum = sums.get(labels[k]) || [0, 0, 0];
+      sum[0] += codes[2 * k]; sum[1] += codes[2 * k + 1]; sum[2] += 1;
+      sums.set(labels[k], sum);
+    }
+    this.centroids = [...sums].sort((a, b) => a[0] - b[0]).map(([digit, [x, y, n]]) => ({ digit, z: [x / n, y / n] }));
+
     this.background = document.createElement("canvas");
     this.background.width = this.background.height = canvas.width;
     const context = this.background.getContext("2d");
@@ -307,6 +333,25 @@ class LatentMap {
       context.fillStyle = map.colours[labels[k]];
       context.fillRect(x - 1, y - 1, 2.2, 2.2);
     }
+    context.globalAlpha = 1;
+    for (const { digit, z } of this.centroids) this.label(context, z, String(digit), map.colours[digit]);
+  }
+
+  // A circled digit, ringed in its class's colour, as the figures mark centroids.
+  label(context, z, text, colour) {
+    const [x, y] = this.toCanvas(z);
+    context.beginPath();
+    context.arc(x, y, 10, 0, 2 * Math.PI);
+    context.fillStyle = "rgba(255, 255, 255, 0.9)";
+    context.fill();
+    context.lineWidth = 3;
+    context.strokeStyle = colour;
+    context.stroke();
+    context.fillStyle = "#000";
+    context.font = "bold 12px sans-serif";
+    context.textAlign = "center";
+    context.textBaseline = "middle";
+    context.fillText(text, x, y + 1);
   }
 
   toCanvas(z) {
@@ -320,17 +365,45 @@ class LatentMap {
     return [this.centre[0] + u * this.span, this.centre[1] - v * this.span];
   }
 
-  // Markers: [{z, label, style}] with style "point" (a labelled ring) or "drawn" (a cross in a ring).
-  draw(markers) {
+  // The distance, in CSS pixels on the screen, between the pointer of `event` and the point z.
+  screenDistance(event, z) {
+    const box = this.canvas.getBoundingClientRect(), [x, y] = this.toCanvas(z);
+    const scale = box.width / this.canvas.width;
+    return Math.hypot(event.clientX - box.left - x * scale, event.clientY - box.top - y * scale);
+  }
+
+  // Markers: [{z, label, style}] with style "point" (a labelled ring), "hover" or "drawn" (a crossed
+  // ring); `line`, when given, is [A, B]: the straight path the strip decodes, with its ten stops.
+  draw(markers, line = null, stops = 0) {
     const context = this.canvas.getContext("2d");
     context.drawImage(this.background, 0, 0);
+    if (line) {
+      const [a, b] = line.map((z) => this.toCanvas(z));
+      for (const [width, colour] of [[5, "rgba(255, 255, 255, 0.85)"], [2, "#000"]]) {
+        context.beginPath();
+        context.moveTo(...a);
+        context.lineTo(...b);
+        context.lineWidth = width;
+        context.strokeStyle = colour;
+        context.setLineDash(width === 2 ? [6, 4] : []);
+        context.stroke();
+      }
+      context.setLineDash([]);
+      context.fillStyle = "#000";
+      for (let k = 1; k < stops - 1; k++) {
+        const t = k / (stops - 1);
+        context.beginPath();
+        context.arc(a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), 3, 0, 2 * Math.PI);
+        context.fill();
+      }
+    }
     for (const { z, label, style } of markers) {
       const [x, y] = this.toCanvas(z);
       context.lineWidth = 2.5;
       context.strokeStyle = "#000";
       context.fillStyle = style === "hover" ? "rgba(255,255,255,0.5)" : "#fff";
       context.beginPath();
-      context.arc(x, y, style === "hover" ? 6 : 11, 0, 2 * Math.PI);
+      context.arc(x, y, style === "hover" ? 6 : 12, 0, 2 * Math.PI);
       context.fill();
       context.stroke();
       if (style === "drawn") {
@@ -340,13 +413,22 @@ class LatentMap {
         context.stroke();
       } else if (label) {
         context.fillStyle = "#000";
-        context.font = "bold 13px sans-serif";
+        context.font = "bold 14px sans-serif";
         context.textAlign = "center";
         context.textBaseline = "middle";
         context.fillText(label, x, y + 1);
       }
     }
   }
+}
+
+// The digits' colours as a key: one swatch and numeral per class, as text for screen readers too.
+function colourKey(colours) {
+  return element("ul", { class: "ae-key", "aria-label": "Colour key: one colour per digit" },
+    colours.map((colour, digit) => element("li", {}, [
+      element("span", { class: "ae-swatch", style: `background: ${colour}`, "aria-hidden": "true" }),
+      element("span", { text: String(digit) }),
+    ])));
 }
 
 async function mapData(idx) {
@@ -367,283 +449,376 @@ async function digitData(idx) {
 }
 
 const mse = (a, b) => a.reduce((sum, v, k) => sum + (v - b[k]) ** 2, 0) / a.length;
+const enable = (stage) => stage.querySelectorAll("button[disabled], input[disabled]").forEach((node) => {
+  node.disabled = false;
+});
 
-// ------------------------------------------------------------------ widget 1: the latent explorer
+// ------------------------------------------------------------------ the widgets
+// Each widget is built at once, in its final size (play.css gives every part of it a fixed place), with
+// blank digits and disabled controls; `start(idx)` brings it to life when its models have arrived, so
+// that nothing on the page moves when they do.
 
-async function latentExplorer(root, idx) {
-  const name = idx.widgets.latent.models[0];
-  const [net, { codes, labels }] = await Promise.all([model(name), mapData(idx)]);
-  const canvas = element("canvas", {
+function latentExplorer() {
+  const map = element("canvas", {
     width: 480, height: 480, class: "ae-map", tabindex: "0", role: "application",
-    "aria-label": `Map of the ${idx.map.count} test codes of ${prose(name)}. Drag or tap to move the selected point; `
-      + "arrow keys move it too; A and B choose which point moves.",
+    "aria-label": "Map of the test codes. Drag or tap to move the selected point, or drag a point to move it; "
+      + "the arrow keys move the selected point too, and A and B choose which point moves.",
   });
-  const map = new LatentMap(canvas, idx.map, codes, labels);
-  const output = digitCanvas("The digit decoded at the selected point", "ae-digit--large");
-  const readout = element("output", { class: "ae-readout", "aria-live": "polite" });
+  const large = digitCanvas("The digit decoded at the selected point", "ae-digit--large");
+  const readout = element("output", { class: "ae-readout", "aria-live": "polite", text: "z = (…)" });
   const choose = { A: button("Move A", { "aria-pressed": "true" }), B: button("Move B", { "aria-pressed": "false" }) };
-  const strip = element("div", { class: "ae-strip", role: "group", "aria-label": "The straight path from A to B, decoded" });
+  const key = element("ul", { class: "ae-key" });
   const steps = Array.from({ length: 10 }, (_, k) => digitCanvas(`Step ${k + 1} of 10 from A to B`));
-  strip.append(...steps);
+  const stage = element("div", { class: "ae-stage" }, [
+    map, large,
+    element("div", { class: "ae-side" }, [readout, element("div", { class: "ae-buttons" }, [choose.A, choose.B]), key]),
+    element("div", { class: "ae-strip", role: "group", "aria-label": "The straight path from A to B, decoded" }, steps),
+  ]);
 
-  // A starts at the centroid of the zeros, B at the class centroid farthest from it.
-  const centroid = (digit) => {
-    let x = 0, y = 0, n = 0;
-    for (let k = 0; k < labels.length; k++) if (labels[k] === digit) { x += codes[2 * k]; y += codes[2 * k + 1]; n++; }
-    return [x / n, y / n];
-  };
-  const centroids = [...new Set(labels)].map(centroid);
-  const distance = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]);
-  const start = centroid(labels.includes(0) ? 0 : labels[0]);
-  const state = { A: start, B: centroids.reduce((far, c) => (distance(c, start) > distance(far, start) ? c : far)),
-    active: "A", hover: null };
-  root.aeState = state;
+  async function start(root, idx) {
+    const name = idx.widgets.latent.models[0];
+    const [net, { codes, labels }] = await Promise.all([model(name), mapData(idx)]);
+    const latent = new LatentMap(map, idx.map, codes, labels);
+    key.replaceWith(colourKey(idx.map.colours));
+    map.setAttribute("aria-label", `Map of the ${idx.map.count.toLocaleString("en")} test codes of ${prose(name)}, `
+      + "coloured by digit, centroids labelled. " + map.getAttribute("aria-label").replace(/^Map of the test codes\. /, ""));
 
-  const render = () => {
-    const shown = state.hover ?? state[state.active];
-    paintDigit(output, decodeWith(net, shown));
-    steps.forEach((step, k) => {
-      const t = k / (steps.length - 1);
-      paintDigit(step, decodeWith(net, state.A.map((a, d) => a + t * (state.B[d] - a))));
+    // A starts at the centroid of the zeros, B at the class centroid farthest from it.
+    const distance = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+    const centroids = latent.centroids.map((c) => c.z);
+    const start = (latent.centroids.find((c) => c.digit === 0) || latent.centroids[0]).z;
+    const state = { A: start, B: centroids.reduce((far, c) => (distance(c, start) > distance(far, start) ? c : far)),
+      active: "A", hover: null, centroids: latent.centroids };
+    root.aeState = state;
+    root.aeMapPoint = (z) => latent.toCanvas(z);  // for the tests: a code's place on the map's canvas
+
+    const render = () => {
+      const shown = state.hover ?? state[state.active];
+      paintDigit(large, decodeWith(net, shown));
+      steps.forEach((step, k) => {
+        const t = k / (steps.length - 1);
+        paintDigit(step, decodeWith(net, state.A.map((a, d) => a + t * (state.B[d] - a))));
+      });
+      const markers = [{ z: state.A, label: "A" }, { z: state.B, label: "B" }];
+      if (state.hover) markers.push({ z: state.hover, style: "hover" });
+      latent.draw(markers, [state.A, state.B], steps.length);
+      const where = `z = (${shown[0].toFixed(2)}, ${shown[1].toFixed(2)})`;
+      readout.textContent = `${state.hover ? "pointer" : state.active}: ${where}`;
+      large.setAttribute("aria-label", `The digit decoded at ${state.hover ? "the pointer" : `point ${state.active}`}, ${where}`);
+    };
+    const select = (which) => {
+      state.active = which;
+      for (const [name, node] of Object.entries(choose)) node.setAttribute("aria-pressed", String(name === which));
+      render();
+    };
+    choose.A.addEventListener("click", () => select("A"));
+    choose.B.addEventListener("click", () => select("B"));
+
+    // A press near a marker grabs the nearest one; anywhere else it moves the selected point there.
+    const GRAB = 28;  // CSS pixels: a fingertip
+    let dragging = false;
+    map.addEventListener("pointerdown", (event) => {
+      dragging = true;
+      map.setPointerCapture(event.pointerId);
+      const near = ["A", "B"].map((which) => [latent.screenDistance(event, state[which]), which]).sort((a, b) => a[0] - b[0])[0];
+      if (near[0] <= GRAB) select(near[1]);
+      state[state.active] = latent.fromEvent(event);
+      state.hover = null;
+      render();
     });
-    const markers = [{ z: state.A, label: "A" }, { z: state.B, label: "B" }];
-    if (state.hover) markers.push({ z: state.hover, style: "hover" });
-    map.draw(markers);
-    readout.textContent = `${state.hover ? "under the pointer" : `point ${state.active}`}: `
-      + `z = (${shown[0].toFixed(2)}, ${shown[1].toFixed(2)})`;
-  };
-  const select = (which) => {
-    state.active = which;
-    for (const [key, node] of Object.entries(choose)) node.setAttribute("aria-pressed", String(key === which));
+    map.addEventListener("pointermove", (event) => {
+      if (dragging) state[state.active] = latent.fromEvent(event);
+      else if (event.pointerType === "mouse") state.hover = latent.fromEvent(event);  // a preview, mouse only
+      else return;
+      render();
+    });
+    const release = () => { dragging = false; };
+    map.addEventListener("pointerup", release);
+    map.addEventListener("pointercancel", release);
+    map.addEventListener("pointerleave", () => { if (state.hover) { state.hover = null; render(); } });
+    const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    map.addEventListener("keydown", (event) => {
+      const letter = event.key.toUpperCase();
+      if (letter === "A" || letter === "B") { select(letter); return; }
+      if (!(event.key in arrows)) return;
+      event.preventDefault();  // the page must not scroll
+      const step = latent.span * (event.shiftKey ? 0.1 : 0.02);
+      state[state.active] = state[state.active].map((v, d) => v + arrows[event.key][d] * step);
+      state.hover = null;
+      render();
+    });
+    enable(stage);
     render();
-  };
-  choose.A.addEventListener("click", () => select("A"));
-  choose.B.addEventListener("click", () => select("B"));
-
-  let dragging = false;
-  canvas.addEventListener("pointerdown", (event) => {
-    dragging = true;
-    canvas.setPointerCapture(event.pointerId);
-    state[state.active] = map.fromEvent(event);
-    state.hover = null;
-    render();
-  });
-  canvas.addEventListener("pointermove", (event) => {
-    if (dragging) state[state.active] = map.fromEvent(event);
-    else if (event.pointerType === "mouse") state.hover = map.fromEvent(event);  // a preview, mouse only
-    render();
-  });
-  const release = () => { dragging = false; };
-  canvas.addEventListener("pointerup", release);
-  canvas.addEventListener("pointercancel", release);
-  canvas.addEventListener("pointerleave", () => { state.hover = null; render(); });
-  const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
-  canvas.addEventListener("keydown", (event) => {
-    const key = event.key.toUpperCase();
-    if (key === "A" || key === "B") { select(key); return; }
-    if (!(event.key in arrows)) return;
-    event.preventDefault();  // the page must not scroll
-    const step = map.span * (event.shiftKey ? 0.1 : 0.02);
-    state[state.active] = state[state.active].map((v, d) => v + arrows[event.key][d] * step);
-    state.hover = null;
-    render();
-  });
-
-  figure(root, "Latent explorer",
-    `The 2-D codes of the ${idx.map.count.toLocaleString("en")} test images by ${prose(name)} (${runName(idx.models[name])}), `
-    + "coloured by digit as in figure 1. The large digit is what the decoder makes of the selected point (or of the "
-    + "point under the mouse); the strip decodes ten equally spaced points on the straight line from A to B.",
-    element("div", { class: "ae-row" }, [
-      canvas,
-      element("div", { class: "ae-side" }, [output, readout, element("div", { class: "ae-buttons" }, [choose.A, choose.B])]),
-    ]),
-    strip);
-  render();
+  }
+  return { stage, start, title: "The latent explorer" };
 }
 
-// ------------------------------------------------------------------ widget 2: draw a digit
-
-async function drawDigit(root, idx) {
-  const names = idx.widgets.draw.models;  // the first places the drawing on the map
-  const [nets, { codes, labels }, digits] = await Promise.all([Promise.all(names.map(model)), mapData(idx), digitData(idx)]);
+function drawDigit() {
   const pad = element("canvas", {
     width: 280, height: 280, class: "ae-pad", role: "img",
-    "aria-label": "Drawing area: draw a digit with the mouse, a pen or a finger",
+    "aria-label": "Drawing area: draw a digit with the mouse, a pen or a finger, or start from a test digit below",
   });
   const mapCanvas = element("canvas", {
     width: 480, height: 480, class: "ae-map ae-map--small", role: "img",
-    "aria-label": `Where ${prose(names[0])} puts the drawn digit (a crossed ring) among the test codes`,
+    "aria-label": "Where the two-dimensional model puts the drawn digit (a crossed ring) among the test codes",
   });
-  const map = new LatentMap(mapCanvas, idx.map, codes, labels);
   const input = digitCanvas("The drawing as a 28 by 28 MNIST-style input");
-  const outputs = names.map((name) => digitCanvas(`Reconstruction by ${prose(name)}`));
+  const outputs = Array.from({ length: 3 }, (_, k) => digitCanvas(`Reconstruction ${k + 1}`));
+  const names = outputs.map(() => element("span", { text: "…" }));
   const readout = element("output", { class: "ae-readout", "aria-live": "polite" });
-  const context = pad.getContext("2d", { willReadFrequently: true });  // read back on every stroke
-  const state = { input: null, code: null };
-  root.aeState = state;
-
-  const update = () => {
-    const ink = context.getImageData(0, 0, pad.width, pad.height).data;
-    const alpha = new Float64Array(pad.width * pad.height);
-    for (let k = 0; k < alpha.length; k++) alpha[k] = ink[4 * k + 3] / 255;
-    state.input = preprocess(alpha, pad.width, pad.height);
-    paintDigit(input, state.input);
-    if (!state.input.some((v) => v > 0)) {
-      state.code = null;
-      outputs.forEach((canvas) => paintDigit(canvas, new Array(PIXELS).fill(0)));
-      map.draw([]);
-      readout.textContent = "Draw a digit, or start from a test digit.";
-      return;
-    }
-    state.code = Array.from(encodeWith(nets[0], state.input));
-    nets.forEach((net, k) => paintDigit(outputs[k], forward([...net.encoder, ...net.decoder], state.input)));
-    map.draw([{ z: state.code, style: "drawn" }]);
-    readout.textContent = `code by ${prose(names[0])}: z = (${state.code[0].toFixed(2)}, ${state.code[1].toFixed(2)})`;
-  };
-
-  let last = null, pending = false;
-  const point = (event) => {
-    const box = pad.getBoundingClientRect();
-    return [(event.clientX - box.left) / box.width * pad.width, (event.clientY - box.top) / box.height * pad.height];
-  };
-  const scheduleUpdate = () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => { pending = false; update(); });
-  };
-  pad.addEventListener("pointerdown", (event) => {
-    pad.setPointerCapture(event.pointerId);
-    last = point(event);
-    context.fillStyle = "#000";
-    context.beginPath();
-    context.arc(...last, 11, 0, 2 * Math.PI);
-    context.fill();
-    scheduleUpdate();
-  });
-  pad.addEventListener("pointermove", (event) => {
-    if (!last) return;
-    const next = point(event);
-    Object.assign(context, { lineWidth: 22, lineCap: "round", lineJoin: "round", strokeStyle: "#000" });
-    context.beginPath();
-    context.moveTo(...last);
-    context.lineTo(...next);
-    context.stroke();
-    last = next;
-    scheduleUpdate();
-  });
-  const end = () => { if (last) { last = null; update(); } };
-  pad.addEventListener("pointerup", end);
-  pad.addEventListener("pointercancel", end);
-
   const clear = button("Clear");
-  clear.addEventListener("click", () => { context.clearRect(0, 0, pad.width, pad.height); update(); });
-  // A test digit painted onto the pad, one 10x10 square per pixel, to be drawn over.
-  const starts = Array.from({ length: digits.count }, (_, k) => {
-    const start = button(String(idx.digits.labels[k]), { "aria-label": `Start from the test digit ${idx.digits.labels[k]}` });
-    start.addEventListener("click", () => {
-      const pixels = digits.clean(k), cell = pad.width / SIDE;
-      context.clearRect(0, 0, pad.width, pad.height);
-      for (let p = 0; p < PIXELS; p++) {
-        if (pixels[p] <= 0) continue;
-        context.fillStyle = `rgba(0, 0, 0, ${pixels[p]})`;
-        context.fillRect((p % SIDE) * cell, Math.floor(p / SIDE) * cell, cell, cell);
-      }
-      update();
-    });
-    return start;
-  });
-
-  const labelled = (canvas, text) => element("div", { class: "ae-labelled" }, [canvas, element("span", { text })]);
-  figure(root, "Draw a digit",
-    `Your drawing is made into an MNIST-style input (its ink scaled into a 20 × 20 box, then centred by its centre `
-    + `of mass in 28 × 28), placed on the map by ${prose(names[0])} and reconstructed by it and by `
-    + `${names.slice(1).map(prose).join(" and ")} (runs ${names.map((n) => idx.models[n].run).join(", ")}; int8 weights).`,
-    element("div", { class: "ae-row" }, [pad, mapCanvas]),
-    element("div", { class: "ae-buttons" }, [clear,
+  const starts = Array.from({ length: 10 }, (_, k) => button(String(k), { "aria-label": `Start from a test digit ${k}` }));
+  const labelled = (canvas, text) => element("div", { class: "ae-labelled" }, [canvas, text]);
+  const stage = element("div", { class: "ae-stage" }, [
+    pad,
+    element("div", { class: "ae-outputs" }, [labelled(input, element("span", { text: "input" })),
+      ...outputs.map((canvas, k) => labelled(canvas, names[k]))]),
+    mapCanvas,
+    element("div", { class: "ae-starts" }, [
+      element("span", { class: "ae-label", text: "Clear the pad, or start from a test digit and draw over it:" }),
       element("div", { class: "ae-buttons ae-buttons--digits", role: "group", "aria-label": "Start from a test digit" },
-        [element("span", { text: "or start from:" }), ...starts])]),
-    element("div", { class: "ae-outputs" }, [labelled(input, "input"),
-      ...outputs.map((canvas, k) => labelled(canvas, prose(names[k])))]),
-    readout);
-  update();
-}
+        [clear, ...starts]),
+    ]),
+    readout,
+  ]);
 
-// ------------------------------------------------------------------ widget 3: the noise slider
-
-async function noiseSlider(root, idx) {
-  const [denoiserName, vanillaName] = idx.widgets.noise.models;
-  const [denoiser, vanilla, digits] = await Promise.all([model(denoiserName), model(vanillaName), digitData(idx)]);
-  const slider = element("input", { type: "range", min: "0", max: "0.7", step: "0.01", value: String(idx.digits.sigma),
-    class: "ae-slider", "aria-label": "Noise standard deviation σ" });
-  const sigmaText = element("output", { class: "ae-readout" });
-  const panels = ["clean", "noisy input", prose(denoiserName), prose(vanillaName)].map((text) => {
-    const canvas = digitCanvas(text), note = element("span", { class: "ae-mse" });
-    return { canvas, note, node: element("div", { class: "ae-labelled" }, [canvas, element("span", { text }), note]) };
-  });
-  const state = { digit: 0, sigma: idx.digits.sigma, mse: null };
-  root.aeState = state;
-
-  const update = () => {
-    const clean = digits.clean(state.digit), noise = digits.noise(state.digit), sigma = Math.fround(state.sigma);
-    // As add_noise computes it in float32: clip(x + σ n, 0, 1).
-    const noisy = clean.map((x, k) => Math.min(1, Math.max(0, Math.fround(x + Math.fround(sigma * noise[k])))));
-    const images = [clean, noisy, ...[denoiser, vanilla].map((net) => forward([...net.encoder, ...net.decoder], noisy))];
-    state.mse = images.slice(1).map((image) => mse(image, clean));
-    images.forEach((image, k) => paintDigit(panels[k].canvas, image));
-    panels.slice(1).forEach((panel, k) => { panel.note.textContent = `MSE ${state.mse[k].toFixed(3)}`; });
-    sigmaText.textContent = `σ = ${state.sigma.toFixed(2)}`;
-  };
-  slider.addEventListener("input", () => { state.sigma = Number(slider.value); update(); });
-  const choices = Array.from({ length: digits.count }, (_, k) => {
-    const choice = button(String(idx.digits.labels[k]), { "aria-pressed": String(k === 0),
-      "aria-label": `Test digit ${idx.digits.labels[k]}` });
-    choice.addEventListener("click", () => {
-      state.digit = k;
-      choices.forEach((c, j) => c.setAttribute("aria-pressed", String(j === k)));
-      update();
+  async function start(root, idx) {
+    const models = idx.widgets.draw.models;  // the first places the drawing on the map
+    const [nets, { codes, labels }, digits] = await Promise.all([Promise.all(models.map(model)), mapData(idx), digitData(idx)]);
+    const map = new LatentMap(mapCanvas, idx.map, codes, labels);
+    models.forEach((name, k) => {
+      names[k].textContent = short(name);
+      outputs[k].setAttribute("aria-label", `Reconstruction by ${prose(name)}`);
     });
-    return choice;
-  });
+    const context = pad.getContext("2d", { willReadFrequently: true });  // read back on every stroke
+    const state = { input: null, code: null };
+    root.aeState = state;
 
-  figure(root, "Noise slider",
-    `The first test image of each class with Gaussian noise of standard deviation σ (the evaluation's noise, seed `
-    + `${idx.digits.noise_seed}: one fixed pattern scaled by σ, pixels clipped to [0, 1]), cleaned by `
-    + `${prose(denoiserName)} (${runName(idx.models[denoiserName])}) and passed through ${prose(vanillaName)} `
-    + `(${runName(idx.models[vanillaName])}). MSE: each image's mean squared error against the clean digit; at `
-    + `σ = ${idx.digits.sigma} they are figure 2's, up to the effect of the int8 weights.`,
-    element("div", { class: "ae-buttons ae-buttons--digits", role: "group", "aria-label": "Choose a test digit" },
-      [element("span", { text: "digit:" }), ...choices]),
-    element("div", { class: "ae-buttons" }, [slider, sigmaText]),
-    element("div", { class: "ae-outputs" }, panels.map((panel) => panel.node)));
-  update();
+    const update = () => {
+      const ink = context.getImageData(0, 0, pad.width, pad.height).data;
+      const alpha = new Float64Array(pad.width * pad.height);
+      for (let k = 0; k < alpha.length; k++) alpha[k] = ink[4 * k + 3] / 255;
+      state.input = preprocess(alpha, pad.width, pad.height);
+      paintDigit(input, state.input);
+      if (!state.input.some((v) => v > 0)) {
+        state.code = null;
+        outputs.forEach((canvas) => paintDigit(canvas, new Array(PIXELS).fill(0)));
+        map.draw([]);
+        readout.textContent = "Draw a digit, or start from a test digit.";
+        return;
+      }
+      state.code = Array.from(encodeWith(nets[0], state.input));
+      nets.forEach((net, k) => paintDigit(outputs[k], forward([...net.encoder, ...net.decoder], state.input)));
+      map.draw([{ z: state.code, style: "drawn" }]);
+      readout.textContent = `Code by ${prose(models[0])}: z = (${state.code[0].toFixed(2)}, ${state.code[1].toFixed(2)})`;
+    };
+
+    let last = null, pending = false;
+    const point = (event) => {
+      const box = pad.getBoundingClientRect();
+      return [(event.clientX - box.left) / box.width * pad.width, (event.clientY - box.top) / box.height * pad.height];
+    };
+    const scheduleUpdate = () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; update(); });
+    };
+    pad.addEventListener("pointerdown", (event) => {
+      pad.setPointerCapture(event.pointerId);
+      last = point(event);
+      context.fillStyle = "#000";
+      context.beginPath();
+      context.arc(...last, 11, 0, 2 * Math.PI);
+      context.fill();
+      scheduleUpdate();
+    });
+    pad.addEventListener("pointermove", (event) => {
+      if (!last) return;
+      const next = point(event);
+      Object.assign(context, { lineWidth: 22, lineCap: "round", lineJoin: "round", strokeStyle: "#000" });
+      context.beginPath();
+      context.moveTo(...last);
+      context.lineTo(...next);
+      context.stroke();
+      last = next;
+      scheduleUpdate();
+    });
+    const end = () => { if (last) { last = null; update(); } };
+    pad.addEventListener("pointerup", end);
+    pad.addEventListener("pointercancel", end);
+
+    clear.addEventListener("click", () => { context.clearRect(0, 0, pad.width, pad.height); update(); });
+    // A test digit painted onto the pad, one 10x10 square per pixel, to be drawn over.
+    starts.forEach((startButton, k) => {
+      const label = idx.digits.labels[k];
+      startButton.textContent = String(label);
+      startButton.setAttribute("aria-label", `Start from a test digit ${label}`);
+      startButton.addEventListener("click", () => {
+        const pixels = digits.clean(k), cell = pad.width / SIDE;
+        context.clearRect(0, 0, pad.width, pad.height);
+        for (let p = 0; p < PIXELS; p++) {
+          if (pixels[p] <= 0) continue;
+          context.fillStyle = `rgba(0, 0, 0, ${pixels[p]})`;
+          context.fillRect((p % SIDE) * cell, Math.floor(p / SIDE) * cell, cell, cell);
+        }
+        update();
+      });
+    });
+    enable(stage);
+    update();
+  }
+  return { stage, start, title: "Drawing" };
 }
 
-// ------------------------------------------------------------------ mounting, lazily
+function noiseSlider() {
+  const slider = element("input", { type: "range", min: "0", max: "0.7", step: "0.01", value: "0.3", disabled: "",
+    class: "ae-slider", "aria-label": "Noise standard deviation σ" });
+  const sigmaText = element("output", { class: "ae-readout", text: "σ = …" });
+  const texts = ["clean", "noisy input", "denoiser", "vanilla"];
+  const panels = texts.map((text) => {
+    const canvas = digitCanvas(text), note = element("span", { class: "ae-mse" }), name = element("span", { text });
+    return { canvas, note, name, node: element("div", { class: "ae-labelled" }, [canvas, name, note]) };
+  });
+  const choices = Array.from({ length: 10 }, (_, k) => button(String(k), { "aria-pressed": String(k === 0) }));
+  const stage = element("div", { class: "ae-stage" }, [
+    element("div", { class: "ae-choices" }, [
+      element("span", { class: "ae-label", text: "Test digit:" }),
+      element("div", { class: "ae-buttons ae-buttons--digits", role: "group", "aria-label": "Choose a test digit" }, choices),
+    ]),
+    element("div", { class: "ae-sigma" }, [slider, sigmaText]),
+    element("div", { class: "ae-outputs" }, panels.map((panel) => panel.node)),
+  ]);
+
+  async function start(root, idx) {
+    const [denoiserName, vanillaName] = idx.widgets.noise.models;
+    const [denoiser, vanilla, digits] = await Promise.all([model(denoiserName), model(vanillaName), digitData(idx)]);
+    [denoiserName, vanillaName].forEach((name, k) => {
+      panels[k + 2].name.textContent = short(name);
+      panels[k + 2].canvas.setAttribute("aria-label", `${prose(name)}'s output`);
+    });
+    slider.value = String(idx.digits.sigma);
+    const state = { digit: 0, sigma: idx.digits.sigma, mse: null };
+    root.aeState = state;
+
+    const update = () => {
+      const clean = digits.clean(state.digit), noise = digits.noise(state.digit), sigma = Math.fround(state.sigma);
+      // As add_noise computes it in float32: clip(x + σ n, 0, 1).
+      const noisy = clean.map((x, k) => Math.min(1, Math.max(0, Math.fround(x + Math.fround(sigma * noise[k])))));
+      const images = [clean, noisy, ...[denoiser, vanilla].map((net) => forward([...net.encoder, ...net.decoder], noisy))];
+      state.mse = images.slice(1).map((image) => mse(image, clean));
+      images.forEach((image, k) => paintDigit(panels[k].canvas, image));
+      panels.slice(1).forEach((panel, k) => { panel.note.textContent = `MSE ${state.mse[k].toFixed(3)}`; });
+      sigmaText.textContent = `σ = ${state.sigma.toFixed(2)}`;
+      slider.setAttribute("aria-valuetext", `σ = ${state.sigma.toFixed(2)}`);
+    };
+    slider.addEventListener("input", () => { state.sigma = Number(slider.value); update(); });
+    choices.forEach((choice, k) => {
+      const label = idx.digits.labels[k];
+      choice.textContent = String(label);
+      choice.setAttribute("aria-label", `Test digit ${label}`);
+      choice.addEventListener("click", () => {
+        state.digit = k;
+        choices.forEach((c, j) => c.setAttribute("aria-pressed", String(j === k)));
+        update();
+      });
+    });
+    enable(stage);
+    update();
+  }
+  return { stage, start, title: "The noise slider" };
+}
+
+// ------------------------------------------------------------------ building, loading and its states
 
 const WIDGETS = { latent: latentExplorer, draw: drawDigit, noise: noiseSlider };
 
-function mount(root) {
-  if (root.dataset.mounted) return;
-  root.dataset.mounted = "loading";
-  index()
-    .then((idx) => WIDGETS[root.dataset.widget](root, idx))
-    .then(() => { root.dataset.mounted = "ready"; })
-    .catch((error) => {
-      root.dataset.mounted = "failed";  // the static figure stays
-      console.warn(error);
-    });
+// Build the widget at once, in its final size, with a status over it: what it will load and how
+// much, a button to load it now; then the progress; then, if it fails, why, and a button to try again.
+function build(root) {
+  const widget = WIDGETS[root.dataset.widget]();
+  const bytes = root.dataset.bytes || "";
+  const message = element("p", { class: "ae-status__message" });
+  const action = element("button", { type: "button", class: "ae-button ae-status__button" });
+  const status = element("div", { class: "ae-status", role: "status" }, [message, action]);
+  widget.stage.append(status);
+  const caption = root.querySelector(".ae-caption");
+  const figure = element("figure", { class: "ae-widget" }, [
+    widget.stage, element("figcaption", {}, caption ? [...caption.childNodes] : []),
+  ]);
+  caption?.remove();
+  root.prepend(figure);
+  root.aeWidget = widget;
+
+  const show = (state, text, label) => {
+    root.dataset.mounted = state;
+    message.textContent = text;
+    action.hidden = !label;
+    action.textContent = label || "";
+  };
+  root.aeLoad = () => {
+    if (["loading", "ready"].includes(root.dataset.mounted)) return;
+    const base = received.bytes;  // the page's own figure of the size (data-bytes) is in MB
+    const progress = (now) => {
+      const got = (now - base) / 1e6;
+      show("loading", `Loading ${widget.title.toLowerCase()}: ${got.toFixed(2)} of ${bytes || "its models"}…`);
+    };
+    received.listeners.add(progress);
+    show("loading", `Loading ${widget.title.toLowerCase()}: ${bytes || "its models"}…`);
+    index()
+      .then((idx) => widget.start(root, idx))
+      .then(() => { show("ready", ""); })
+      .catch((error) => {
+        show("failed", `${widget.title} could not be loaded: ${error.message.replace(/^autoencoders: /, "")}. `
+          + "The static figure below shows what it would show.", "Try again");
+        console.warn(error);
+      })
+      .finally(() => received.listeners.delete(progress));
+  };
+  action.addEventListener("click", () => root.aeLoad());
+  show("idle", `${widget.title} runs the trained models in your browser: ${bytes || "its models"} to download, `
+    + "when you scroll to it or ask for it.", `Load it now (${bytes || "models"})`);
 }
 
-// Each widget loads its models when it comes into view, not before.
+// Models load when the reader scrolls to a widget (after a first scroll, so that a visit that only
+// opens the page downloads none), comes to it by its address, or presses its button.
+let armed = false, observer = null;
+const intersecting = new Set();
+
+// In view: some of it within the screen, not counting a tenth at the top (where the header lies) and
+// at the bottom (a sliver that the reader has not yet scrolled to).
+const MARGIN = "-10% 0px -10% 0px";
+const inView = (root) => {
+  const box = root.getBoundingClientRect();
+  return box.bottom > 0.1 * innerHeight && box.top < 0.9 * innerHeight;
+};
+
+function arm() {
+  if (armed) return;
+  armed = true;
+  // (The observer's record may be a frame old: a jump to an anchor scrolls past widgets.)
+  requestAnimationFrame(() => intersecting.forEach((root) => { if (inView(root)) root.aeLoad(); }));
+}
+["scroll", "wheel", "touchmove", "keydown"].forEach((type) => window.addEventListener(type, arm, { passive: true, once: true }));
+
 function mountAll() {
-  const roots = [...document.querySelectorAll(".ae-play[data-widget]")];
+  const roots = [...document.querySelectorAll(".ae-play[data-widget]")].filter((root) => !root.dataset.mounted);
+  observer?.disconnect();
+  intersecting.clear();
   if (!roots.length) return;
-  const observer = new IntersectionObserver((entries) => {
+  roots.forEach(build);
+  observer = new IntersectionObserver((entries) => {
     for (const entry of entries) {
-      if (entry.isIntersecting) { observer.unobserve(entry.target); mount(entry.target); }
+      if (entry.isIntersecting) intersecting.add(entry.target);
+      else intersecting.delete(entry.target);
+      if (entry.isIntersecting && armed) entry.target.aeLoad();
     }
-  });
+  }, { rootMargin: MARGIN });
   roots.forEach((root) => observer.observe(root));
+  // An address that points at a widget's section (play/#draw) asks for that widget.
+  const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  const asked = target && roots.find((root) => root.contains(target)
+    || target.compareDocumentPosition(root) & Node.DOCUMENT_POSITION_FOLLOWING);
+  if (asked) asked.aeLoad();
 }
 
 // Material's instant navigation swaps pages without reloading scripts; document$ emits on every page.

@@ -106,6 +106,7 @@ def on_config(config, **kwargs):
         _commit = done.stdout.strip() if done.returncode == 0 else "HEAD"
     except OSError:  # no git on this machine
         _commit = "HEAD"
+    config.extra["build_commit"] = _commit  # also for hooks/notebook.py
     _listings.clear()
     return config
 

@@ -28,6 +28,10 @@ The cache (.cache/math/, one file per equation) is keyed by the SHA-256 of the T
 flag, the tags of the labels it refers to, and the renderer's version (mathjax-full's version and
 this hook's renderer script), so a warm build starts no Node at all.
 
+A display equation written for a phone, as an `aligned` block whose rows after the first start with
+`&\\quad` (each continuing the one above), is also typeset on one line; the page shows whichever
+layout its column has room for (`one_line`, and extra.css).
+
 Numbered equations: write `\\tag{n}` (and `\\label{name}` in the same row to refer to it with
 `\\eqref{name}` or `\\ref{name}` from any equation of the same page). Equations are typeset one by
 one, so there is no automatic numbering; an \\eqref to a label that the page does not define
@@ -281,6 +285,71 @@ def plain_toc(items) -> None:
         plain_toc(item.children)
 
 
+# ------------------------------------------------------------------- one line where it fits
+
+# A display equation written as an `aligned` block whose rows after the first all start with `&\quad`
+# continues one line on the next for a narrow screen. It is also typeset on one line, and the page shows
+# that where the column is wide enough for it (extra.css, by its width in steps of WIDTH_STEP rem): a
+# phone gets the broken lines, a desktop one line. A row that starts otherwise (`&= ...`, a step of a
+# derivation) is a line of its own on every screen.
+ALIGNED = re.compile(r"^\s*\\begin\{aligned\}(?P<body>.*)\\end\{aligned\}(?P<after>.*)$", re.DOTALL)
+ROW_BREAK = re.compile(r"\\\\(?:\[[^\]]*\])?")
+CONTINUED = re.compile(r"^\s*&\s*\\quad\b")
+MARK = "\x02math-{}:{}\x03"  # filled in by on_env: "width", "broken" or "one-line", and an equation's key
+MARKS = re.compile("\x02math-(width|broken|one-line):([0-9a-f]{64})\x03")
+TAG_IDS = re.compile(r' id="mjx-eqn:[^"]*"')
+WIDTH_STEP = 2
+# An ex of the system fonts is at most 0.56 em, and the text is 0.8 rem: a width in ex, in rem, at most.
+REM_PER_EX = 0.56 * 0.8
+
+
+def one_line(tex: str) -> str | None:
+    """The one-line form of a display equation whose `aligned` rows continue each other, else None;
+    a \\tag stays, a \\label does not (the broken form keeps it, for the page's \\eqref)."""
+    match = ALIGNED.match(tex)
+    if not match:
+        return None
+    rows = ROW_BREAK.split(match["body"])
+    if len(rows) < 2 or not all(CONTINUED.match(row) for row in rows[1:]):
+        return None
+    parts = [rows[0]] + [CONTINUED.sub("", row) for row in rows[1:]]
+    return " ".join(part.replace("&", "").strip() for part in parts) + LABEL.sub("", match["after"])
+
+
+def width_step(container: str) -> str:
+    """A typeset equation's width in rem, rounded up to a step of WIDTH_STEP ("" when not known)."""
+    width = SVG_WIDTH.search(container)
+    if not width:
+        return ""
+    rem = float(width["min"] or width["width"]) * REM_PER_EX
+    return str(int(WIDTH_STEP * -(-rem // WIDTH_STEP)))  # rounded up (no `import math`: this module is "math")
+
+
+def queued(page: str, tex: str, display: bool, refs: dict[str, str]) -> str:
+    """The cache key of an equation, taken from the cache or queued for the renderer."""
+    key = cache_key(_build.version, tex, display, refs)
+    if key not in _build.html and key not in _build.wanted:
+        cached = _build.cache / f"{key}.html"
+        if cached.is_file():
+            _build.html[key] = cached.read_text(encoding="utf-8")
+        else:
+            _build.wanted[key] = {"tex": tex, "display": display, "labels": refs}
+            _build.where[key] = f"{page}: {tex}"
+    return key
+
+
+def filled(content: str) -> str:
+    """A page's content with the marks of its two-layout equations filled in: their width, and their
+    two forms without the tag's id, which the box that holds them carries."""
+    def fill(match: re.Match) -> str:
+        container = _build.html[match[2]]
+        if match[1] == "width":
+            return width_step(container)
+        return finish(TAG_IDS.sub("", container))
+
+    return MARKS.sub(fill, content)
+
+
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     name = page.file.src_uri
     plain_toc(page.toc)
@@ -296,22 +365,27 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
                 raise PluginError(f"{name}: \\ref/\\eqref to \\label{{{ref}}}, which no equation of the page "
                                   f"defines (with a \\tag): {tex}")
             refs[ref] = labels[ref]
-        key = cache_key(_build.version, tex, display, refs)
-        if key not in _build.html and key not in _build.wanted:
-            cached = _build.cache / f"{key}.html"
-            if cached.is_file():
-                _build.html[key] = cached.read_text(encoding="utf-8")
-            else:
-                _build.wanted[key] = {"tex": tex, "display": display, "labels": refs}
-                _build.where[key] = f"{name}: {tex}"
+        key = queued(name, tex, display, refs)
         delimiters = ("\\[", "\\]") if display else ("\\(", "\\)")
         tag = "div" if display else "span"
         # An equation that refers to one equation links to it (see finish for why the link is HTML).
         link = (f'<a class="math-ref" href="#{htmlmod.escape(TAG_ID.format(next(iter(refs))))}">', "</a>") \
             if len(refs) == 1 else ("", "")
+        typeset_here = link[0] + PLACEHOLDER.format(key) + link[1]
+        attributes = ""
+        wide = one_line(tex) if display else None
+        if wide is not None:
+            # Set on one line where the column is wide enough (extra.css); the id of its \label, which
+            # \eqref links lead to, moves to the box that holds both layouts, one of them always hidden.
+            wide_key = queued(name, wide, display, refs)
+            own = LABEL.findall(tex)
+            attributes = f' data-wide="{MARK.format("width", wide_key)}"'
+            attributes += f' id="{htmlmod.escape(TAG_ID.format(own[0]))}"' if own else ""
+            typeset_here = (f'<span class="math-layout math-layout--broken">{link[0]}{MARK.format("broken", key)}{link[1]}</span>'
+                            f'<span class="math-layout math-layout--one-line">{link[0]}{MARK.format("one-line", wide_key)}{link[1]}</span>')
         pieces += [html[position:start],
-                   f'<{tag} class="arithmatex" data-tex="{htmlmod.escape(delimiters[0] + tex + delimiters[1])}">',
-                   link[0], PLACEHOLDER.format(key), link[1],
+                   f'<{tag} class="arithmatex" data-tex="{htmlmod.escape(delimiters[0] + tex + delimiters[1])}"{attributes}>',
+                   typeset_here,
                    f'<span class="math-text" hidden>{htmlmod.escape(readable(tex), quote=False)}</span></{tag}>']
         position = end
     pieces.append(html[position:])
@@ -351,9 +425,28 @@ def finish(container: str) -> str:
     - the links that \\ref and \\eqref draw inside the SVG become plain groups. Material's JavaScript
       sets `.href` on every element with an href attribute and reads `.href` as a string from
       any clicked <a>; an SVG element's href is a read-only object, so both throw. The hook puts
-      an HTML link around such an equation instead (on_page_content)."""
+      an HTML link around such an equation instead (on_page_content);
+    - a display equation carries its natural width in ex (`--ex`), with which extra.css shrinks an
+      equation that is wider than a phone's screen to fit it, rather than cut it at the edge."""
     container = container.replace("<mjx-assistive-mml ", "<mjx-assistive-mml data-search-exclude ", 1)
+    container = DISPLAY_CONTAINER.sub(lambda m: with_width(m[0], container), container, count=1)
     return SVG_LINK.sub(r"<g>\1</g>", container)
+
+
+DISPLAY_CONTAINER = re.compile(r'<mjx-container class="MathJax" jax="SVG" display="true"[^>]*>')
+SVG_WIDTH = re.compile(r'<svg[^>]*?(?:min-width: (?P<min>[\d.]+)ex|width="(?P<width>[\d.]+)ex")')
+
+
+def with_width(tag: str, container: str) -> str:
+    """The opening tag of a display equation's container with `--ex: <width in ex>` in its style:
+    the SVG's width, or its min-width when it spans the line (an equation with a \\tag)."""
+    width = SVG_WIDTH.search(container)
+    if not width:
+        return tag
+    value = width["min"] or width["width"]
+    if 'style="' in tag:
+        return tag.replace('style="', f'style="--ex: {value}; ', 1)
+    return tag[:-1] + f' style="--ex: {value};">'
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -377,7 +470,7 @@ def on_env(env, config, files, **kwargs):
     log.info("math: %d equations typeset by MathJax, %d taken from %s", len(_build.wanted),
              len(_build.html) - len(_build.wanted), _build.cache)
     for page in _build.pages:
-        page.content = share_glyphs(PLACEHOLDERS.sub(lambda m: finish(_build.html[m[1]]), page.content))
+        page.content = share_glyphs(PLACEHOLDERS.sub(lambda m: finish(_build.html[m[1]]), filled(page.content)))
     return env
 
 

@@ -94,6 +94,15 @@ def _source_lines(page, markdown: str, matches: list[re.Match]) -> list[int]:
     return lines
 
 
+# A number that rounds to zero, "-0.00%" or "+0.0": its sign only tells from which side it was rounded.
+SIGNED_ZERO = re.compile(r"[-+\u2212]0(?:\.0+)?(?:\s?%)?")
+
+
+def unsigned_zero(value: str) -> str:
+    """`value` as a page shows it: a rounded zero without a sign ("-0.00%" -> "0.00%")."""
+    return value[1:] if SIGNED_ZERO.fullmatch(value) else value
+
+
 def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
     unknown: list[re.Match] = []
 
@@ -102,7 +111,7 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
         if key in _citation:
             return _citation[key]
         if key in _numbers:
-            return _numbers[key]
+            return unsigned_zero(_numbers[key])
         unknown.append(match)
         return match.group(0)
 
