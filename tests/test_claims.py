@@ -159,6 +159,17 @@ def test_part_3_types_no_verdict_word_outside_generated_text():
             assert found is None, f"{page.name}:{number} types the verdict word {found.group(0)!r}: {line.strip()}"
 
 
+
+def test_pages_refer_to_figures_by_their_computed_number():
+    """Figures are numbered by the build in the order the pages show them; a typed "figure 2" would go
+    stale the day one is added or moved."""
+    typed = re.compile(r"\b[Ff]ig(?:ure|\.)s? \d")
+    for page in sorted(DOCS.glob("*.md")):
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            found = typed.search(line)
+            assert found is None, f"{page.name}:{number} types a figure number: {line.strip()}"
+
+
 # ---------------------------------------------------------------- any seed set builds
 
 @pytest.mark.parametrize("seeds", ["1", "3,4"])

@@ -22,7 +22,7 @@ EDITS = {
     # Renaming a local variable changes the loop's key, not one bit of what it computes.
     "the loop": ("src/autoencoders/train.py", "history.append(sum(epoch_terms.values()))",
                  "total = sum(epoch_terms.values())\n        history.append(total)"),
-    "a claim": ("src/autoencoders/claims.py", "SCHEMA = 1", "SCHEMA = 7"),
+    "a claim": ("src/autoencoders/claims.py", "SCHEMA = 2", "SCHEMA = 7"),
     "a measure": ("src/autoencoders/measures.py", "PATH_STEPS = 10", "PATH_STEPS = 11"),
     "a recipe": ("figures/latent_map.py", "def render(", "SCALE = 2\n\n\ndef render("),
     "a page": ("docs/part-3-experiments.md", None, None),  # the order of two figures: see below
@@ -182,8 +182,7 @@ def add_variant(checkout):
     edit(experiments, "TOPK = RunConfig(", 'WIDE = RunConfig("wide-d32", "wide", latent_dim=32)\nTOPK = RunConfig(')
     edit(experiments, "COMPARED: tuple[RunConfig, ...] = CONFIGURATIONS + (TOPK,)",
          "COMPARED: tuple[RunConfig, ...] = CONFIGURATIONS + (TOPK, WIDE)")
-    edit(experiments, "EXPERIMENTS: tuple[RunConfig, ...] = CONFIGURATIONS + SWEEP + LAMBDA_SWEEP + (TOPK,)",
-         "EXPERIMENTS: tuple[RunConfig, ...] = CONFIGURATIONS + SWEEP + LAMBDA_SWEEP + (TOPK, WIDE)")
+    edit(experiments, "+ SPARSITY_FIXES + (UNCLIPPED,))", "+ SPARSITY_FIXES + (UNCLIPPED, WIDE))")
 
 
 @pytest.mark.slow

@@ -22,12 +22,13 @@ from autoencoders import replay
 from autoencoders.data import training_indices, training_subset
 from autoencoders.models import VanillaAutoencoder
 from site_helpers import REPO, RESTICK, SCREENSHOTS, UNSTICK
-from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch, base_url, browser, build, site  # noqa: F401 (fixtures)
+from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = SCREENSHOTS.parent
 FILES = REPO / "docs" / "assets" / "replay"
 INDEX = json.loads((FILES / "replay.json").read_text()) if (FILES / "replay.json").is_file() else None
+FIGURES = json.loads((REPO / "docs" / "results" / "figures.json").read_text())
 SEED = 0
 TRAIN = {"train_size": replay.CONFIG.train_size, "batch_size": replay.CONFIG.batch_size}
 STEPS = 50
@@ -371,12 +372,12 @@ def test_the_first_frame_on_a_slow_connection_is_reported(open_play):
     print(report)
 
 
-def test_without_javascript_the_replay_shows_figure_12(open_play):
+def test_without_javascript_the_replay_shows_its_figure(open_play):
     page = open_play(java_script_enabled=False)
     root = page.locator('.ae-watch[data-watch="replay"]')
     root.locator(".ae-fallback img").scroll_into_view_if_needed()
     assert root.locator(".ae-fallback img").is_visible()
-    assert root.locator("figcaption").first.inner_text().startswith("Figure 12.")
+    assert root.locator("figcaption").first.inner_text().startswith(f"Figure {FIGURES['training-replay']['number']}.")
     assert "needs JavaScript" in page.locator('.ae-watch[data-watch="train"]').inner_text()
 
 
