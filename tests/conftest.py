@@ -97,7 +97,7 @@ def checkout(tmp_path, mnist) -> Path:
     (dest / "docs").mkdir()
     for page in (REPO / "docs").glob("*.md"):  # the pages number the figures
         shutil.copy2(page, dest / "docs" / page.name)
-    for name in ("results", "figures", "assets/models"):  # assets/models: the files the Play page runs
+    for name in ("results", "figures", "assets/models", "assets/replay"):  # assets/: what the Play page runs
         shutil.copytree(REPO / "docs" / name, dest / "docs" / name)
     return dest
 

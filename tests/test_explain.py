@@ -132,7 +132,7 @@ def test_a_recipe_change_stales_that_figure_only(built, tmp_path):
 
 
 def test_a_claim_change_stales_the_ledger_and_its_pages_only(built, tmp_path):
-    edit(built / "src" / "autoencoders" / "claims.py", "SCHEMA = 1", "SCHEMA = 7")
+    edit(built / "src" / "autoencoders" / "claims.py", "SCHEMA = 2", "SCHEMA = 7")
     done = cli(built, tmp_path, "--check", "--explain")
     causes = explained(done)
     assert causes.pop("ledger") == "src/autoencoders/claims.py: SCHEMA changed"

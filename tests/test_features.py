@@ -118,10 +118,12 @@ def test_the_table_is_generated_from_features_json():
 
 def test_check_fails_when_the_probes_change(checkout):
     source = checkout / "src" / "autoencoders" / "features.py"
-    source.write_text(source.read_text().replace("PROBE_C = 1.0", "PROBE_C = 2.0"))
+    text = source.read_text()
+    assert text.count("PROBE_C = 1.0") == 1
+    source.write_text(text.replace("PROBE_C = 1.0", "PROBE_C = 2.0"))
     done = run_cli("--check", cwd=checkout)
     assert done.returncode == 1
-    assert "stale: features: src/autoencoders/features.py: NEIGHBOURS changed" in done.stdout
+    assert "stale: features: src/autoencoders/features.py: PROBE_C changed" in done.stdout
     # The claims and the probe figure read the probes: they wait for them.
     assert "stale: ledger: reads features, which will be rebuilt" in done.stdout
     assert "stale: figure probes: reads features, which will be rebuilt" in done.stdout

@@ -57,7 +57,7 @@ class Runs:
 
     def prepare(self) -> None:
         """Train every run the plan trains, side by side; read the records of those it reuses or loads."""
-        todo = []
+        todo, hits = [], []
         for name, step in self.plan.steps.items():
             if step.target.kind != "run" or step.action is None:
                 continue
@@ -69,16 +69,19 @@ class Runs:
                     todo.append(step)  # unreadable: trained again
                 else:
                     self.records[name] = record
-                    self.report.cached.append(step.target.label)
-                    self.progress.cache_hit(step.target.config)
+                    hits.append(step)
+        if todo:
+            from ..numerics import verify
+
+            verify()  # one clear line on a machine that cannot compute the series' numbers, before any work
+        for step in hits:
+            self.report.cached.append(step.target.label)
+            self.progress.cache_hit(step.target.config)
         self._train(todo)
 
     def _train(self, steps: list) -> None:
         if not steps:
             return
-        from ..numerics import verify
-
-        verify()  # one clear line on a machine that cannot compute the series' numbers, before any work
         self.data()  # downloaded and verified here, once, before any worker reads it
         workers = min(len(steps), self.options.workers or cores())
         if workers <= 1:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import json
 import re
 import sys
 from dataclasses import asdict, dataclass, field
@@ -60,6 +61,8 @@ class Target:
         return self.name.removeprefix("run ").removeprefix("figure ")
 
     def __post_init__(self):
+        # As the record will hold them (tuples become lists), so that comparing the two finds only real changes.
+        object.__setattr__(self, "params", json.loads(json.dumps(self.params)))
         if self.kind != "run":  # a run's maker is the training loop itself (and the store: keys.SCHEME)
             object.__setattr__(self, "code", (*self.code, maker(self.kind)))
 
