@@ -146,3 +146,11 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def pytest_collection_modifyitems(items):
+    """A test that drives Chromium (it uses the `browser` fixture, itself or through another fixture) is a
+    browser test whether or not its module says so: `-m browser` selects them all, `-m "not browser"` none."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

@@ -1,7 +1,8 @@
 // The zoom view: click, tap, Enter or Space on a figure opens it over the page, fitted to the screen,
 // with its caption. Pinch (or Ctrl + wheel, the + and - buttons or keys) zooms, a drag pans, a double
-// tap or "1:1" shows it at full resolution, and the close button, Escape or a click beside the image
-// closes it; focus stays in the view while it is open and returns to the figure afterwards.
+// tap or "1:1" shows it at full resolution, and the close button, Escape or a click on the backdrop
+// (beside the image, or in the bar beside its buttons) closes it; focus stays in the view while it is
+// open and returns to the figure afterwards.
 // Plain DOM, no library. The image shown is the one the page chose (currentSrc), so a figure given
 // as a <picture> with a phone source opens in the same variant; data-zoom-src names a larger one.
 
@@ -97,10 +98,13 @@ function openZoom(image) {
   bar.append(zoomOut, zoomIn, actual, close);
   overlay.append(bar, stage, caption);
 
-  // Pointers: one drags the image, two pinch it; a double tap or double click shows full resolution.
+  // Pointers: one drags the image, two pinch it; a double tap or double click on it shows full resolution.
+  // The stage captures each pointer, so its pointerup and click name the stage as their target even on
+  // the image: where a press began is noted before the capture, to tell the image from the backdrop.
   const pointers = new Map();
-  let pinch = null, moved = false, lastTap = 0;
+  let pinch = null, moved = false, lastTap = 0, onImage = false;
   stage.addEventListener("pointerdown", (event) => {
+    onImage = event.target === large;
     stage.setPointerCapture(event.pointerId);
     pointers.set(event.pointerId, [event.clientX, event.clientY]);
     moved = false;
@@ -133,7 +137,7 @@ function openZoom(image) {
   };
   stage.addEventListener("pointerup", (event) => {
     release(event);
-    if (moved || pointers.size) return;
+    if (moved || pointers.size || !onImage) return;
     const now = performance.now();
     if (now - lastTap < 350) { toggleActual(); lastTap = 0; } else lastTap = now;
   });
@@ -149,9 +153,11 @@ function openZoom(image) {
       apply();
     }
   }, { passive: false });
-  // A click on the backdrop, beside the image, closes the view.
+  // A click on the backdrop closes the view: beside the image, or in the bar beside its buttons (which
+  // stop their own clicks). On a phone a tall figure fills the stage from edge to edge, and the bar's
+  // empty end is then the only backdrop left to tap; the caption is for reading and keeps the view open.
   overlay.addEventListener("click", (event) => {
-    if (event.target === overlay || (event.target === stage && !moved)) done();
+    if (event.target === overlay || event.target === bar || (event.target === stage && !onImage && !moved)) done();
   });
 
   const onKey = (event) => {
