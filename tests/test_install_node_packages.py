@@ -1,5 +1,6 @@
-"""run.sh installs the npm packages of the build-time math (package-lock.json) with the Node.js of
-the venv, and only when the lockfile changed since the last install.
+"""run.sh installs the npm packages of package.json (MathJax for the build; axe-core and Lighthouse for the
+tests) as package-lock.json pins them, with the Node.js of the venv, and only when the lockfile changed since
+the last install.
 
 The venv's python is replaced by a stand-in that records the npm arguments it is asked to run and
 creates node_modules/ as `npm ci` would, so the shell logic runs without the network and in a
@@ -28,7 +29,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def install(root: Path) -> tuple[subprocess.CompletedProcess, list[str]]:
-    script = f'source "{REPO / "run.sh"}"; install_mathjax'
+    script = f'source "{REPO / "run.sh"}"; install_node_packages'
     done = subprocess.run(["bash", "-c", script], cwd=root, capture_output=True, text=True, timeout=60)
     log = root / "npm.log"
     return done, (log.read_text().splitlines() if log.exists() else [])
