@@ -148,9 +148,17 @@ def browser():
         chromium.close()
 
 
+# What puts a test outside the fast tier (`-m "not slow"`): the session's smoke build, the built site or the
+# browser, whether the test asks for them itself or through another fixture.
+BUILDS = {"smoke_build": "slow", "build": "slow", "site": "slow", "base_url": "slow", "browser": "browser"}
+
+
 def pytest_collection_modifyitems(items):
-    """A test that drives Chromium (it uses the `browser` fixture, itself or through another fixture) is a
-    browser test whether or not its module says so: `-m browser` selects them all, `-m "not browser"` none."""
+    """A test that drives Chromium is a browser test whether or not its module says so (`-m browser` selects
+    them all, `-m "not browser"` none); it, and every test that needs a build, is also slow."""
     for item in items:
-        if "browser" in getattr(item, "fixturenames", ()):
+        used = set(getattr(item, "fixturenames", ())) & set(BUILDS)
+        if used:
+            item.add_marker(pytest.mark.slow)
+        if "browser" in used:
             item.add_marker(pytest.mark.browser)

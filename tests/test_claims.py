@@ -21,7 +21,7 @@ from autoencoders.experiments import RunConfig
 from autoencoders.pipeline.keys import Source
 from autoencoders.pipeline.targets import figure_name
 from autoencoders.train import RunResult
-from conftest import REPO, run_cli, smoke_args
+from conftest import REPO, run_cli, smoke_args, warm_copy
 
 DOCS = REPO / "docs"
 # The vocabulary, and the words it replaced: none may be typed on a page.
@@ -176,6 +176,7 @@ def test_pages_refer_to_figures_by_their_computed_number():
 
 # ---------------------------------------------------------------- any seed set builds
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seeds", ["1", "3,4"])
 def test_a_build_without_seed_0_writes_figures_and_a_ledger(seeds, tmp_path, mnist):
     out = tmp_path / "out"
@@ -195,11 +196,13 @@ def test_a_build_without_seed_0_writes_figures_and_a_ledger(seeds, tmp_path, mni
     assert "seed 0" not in manifest["latent-map"]["caption"]
 
 
-def test_a_recipe_reading_an_undeclared_run_fails_with_one_line(checkout, tmp_path):
+def test_a_recipe_reading_an_undeclared_run_fails_with_one_line(checkout, smoke_build, tmp_path):
+    out, cache = warm_copy(smoke_build, tmp_path)
     recipe = checkout / "figures" / "latent_map.py"
     text = recipe.read_text()
+    assert text.count('run = ctx.first("vanilla-d2")') == 1
     recipe.write_text(text.replace('run = ctx.first("vanilla-d2")', 'run = ctx.first("vanilla-d32")'))
-    done = run_cli(*smoke_args(tmp_path / "out", tmp_path / "cache"), cwd=checkout)
+    done = run_cli(*smoke_args(out, cache), cwd=checkout)
     assert done.returncode == 1
     assert done.stderr.strip() == ("build_figures.py: error: figure latent-map reads run vanilla-d32-s0, "
                                    "which its RUNS (vanilla-d2-s*) do not declare")
@@ -231,8 +234,9 @@ def verdict_on_page(repo: Path, claim_id: str) -> str:
     return found.group(1).capitalize()
 
 
-def test_changing_one_rule_changes_the_verdict_on_the_built_page(tmp_path, mnist):
+def test_changing_one_rule_changes_the_verdict_on_the_built_page(smoke_build, tmp_path):
     repo = site_copy(tmp_path)
+    _, cache = warm_copy(smoke_build, tmp_path)  # its runs: only the ledger and what shows it are made
     source = repo / "src" / "autoencoders" / "claims.py"
     claim = 'one(ratio("vanilla-d2", "vanilla-d32", "final_loss"), {}, "ratio")'
     current = "between(2.56, 3.84)"
@@ -240,7 +244,7 @@ def test_changing_one_rule_changes_the_verdict_on_the_built_page(tmp_path, mnist
     for rule, expected in (("at_least(-1e9)", CONFIRMED), ("below(-1e9)", CONTRADICTED)):
         source.write_text(source.read_text().replace(claim.format(current), claim.format(rule)))
         current = rule
-        done = run_cli(*smoke_args(repo / "docs", tmp_path / "cache"), cwd=repo)
+        done = run_cli(*smoke_args(repo / "docs", cache), cwd=repo)
         assert done.returncode == 0, done.stderr
         assert verdict_on_page(repo, "wider-code") == expected
 

@@ -147,6 +147,7 @@ def test_a_new_model_class_or_configuration_changes_no_existing_closure(package)
     assert {n: run_closure(source, n) for n in CONFIGS} == before
 
 
+@pytest.mark.slow
 def test_every_long_line_of_the_package_can_be_rewrapped_without_changing_its_meaning():
     for path in sorted((REPO / "src" / "autoencoders").glob("*.py")):  # the modules Part 2 shows
         source = path.read_text()

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from autoencoders import numerics
 from conftest import REPO
 
@@ -47,6 +49,7 @@ def test_a_cpu_without_avx2_gets_one_clear_line_not_other_numbers(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_the_build_s_workers_train_on_the_pinned_code_paths_and_results_json_records_them(tmp_path, mnist):
     """Two runs trained side by side, each in a worker process the build starts (from a shell that asks for
     other settings): each cache entry records what its worker computed with."""

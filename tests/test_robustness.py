@@ -60,6 +60,7 @@ def test_ctrl_c_at_any_moment_leaves_old_or_new_files_and_the_next_run_continues
     assert run_cli("--check", *new_args[1:]).returncode == 0  # the continued build is complete and fresh
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_share_the_cache_safely(tmp_path, mnist):
     """Two builds train the same runs into one cache at the same time: each stores whole entries or finds
     the other's; both end with complete, identical results."""
