@@ -162,3 +162,5 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
         if "browser" in used:
             item.add_marker(pytest.mark.browser)
+    # The longest first: handed out in this order, they run beside the short ones instead of after them.
+    items.sort(key=lambda item: 0 if item.get_closest_marker("long") else 1)

@@ -54,7 +54,7 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 VARIABLE_LINE = re.compile(r"^(training time: )\d+(?= s\b)", re.MULTILINE)
 
 # One full-size training run (about a minute): marked like the other full-size runs, never skipped.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 
 def execute(notebook: nbformat.NotebookNode, allow_errors: bool, folder: Path = NOTEBOOK.parent,

@@ -13,6 +13,7 @@ COMMITTED = json.loads((REPO / "docs" / "results" / "results.json").read_text())
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_training_the_published_five_again_gives_the_committed_bytes():
     done = run_cli("--verify", str(len(CONFIGURATIONS)), timeout=3600)
     verified = re.findall(r"^verified  (\S+): the same bytes as on record$", done.stdout, re.M)

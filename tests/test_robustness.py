@@ -29,6 +29,7 @@ def assert_complete(root):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_ctrl_c_at_any_moment_leaves_old_or_new_files_and_the_next_run_continues(tmp_path, smoke_build):
     out, cache = warm_copy(smoke_build, tmp_path)
     new_args = [a if a != "2" else "3" for a in smoke_args(out, cache)]  # --epochs 3: every run and output changes

@@ -21,7 +21,7 @@ import torch
 from autoencoders import replay
 from autoencoders.data import training_indices, training_subset
 from autoencoders.models import VanillaAutoencoder
-from site_helpers import REPO, RESTICK, SCREENSHOTS, UNSTICK
+from site_helpers import REPO, RESTICK, SCREENSHOTS, TAKE_SCREENSHOTS, UNSTICK
 from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch
 
 pytestmark = pytest.mark.browser
@@ -381,8 +381,10 @@ def test_without_javascript_the_replay_shows_its_figure(open_play):
     assert "needs JavaScript" in page.locator('.ae-watch[data-watch="train"]').inner_text()
 
 
-def test_screenshots_light_and_dark_desktop_and_phone(open_play):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_light_and_dark_desktop_and_phone_the_widgets_fit_while_training(open_play):
+    """Neither widget widens the page, before or while it trains, in any of the four looks; with
+    SCREENSHOTS=1 it also trains longer and saves each widget's picture for a human to look at."""
+    steps = 60 if TAKE_SCREENSHOTS else 10
     for scheme in ("light", "dark"):
         for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             phone = width == "phone"
@@ -392,10 +394,13 @@ def test_screenshots_light_and_dark_desktop_and_phone(open_play):
             replay_root.locator(".ae-watch-scrubber").fill("24")
             train_root = reach(page, "train")
             train_root.get_by_role("button", name="Train").click()
-            until(page, "train", "aeState.step >= 60", 180_000)
+            until(page, "train", f"aeState.step >= {steps}", 180_000)
             train_root.get_by_role("button", name="Pause").click()
             page.wait_for_timeout(400)
             assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+            if not TAKE_SCREENSHOTS:
+                continue
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.evaluate(UNSTICK)  # the header would be drawn over the widgets
             for name, root in (("replay", replay_root), ("train", train_root)):
                 root.screenshot(path=str(SCREENSHOTS / f"play-watch-{name}-{scheme}-{width}.png"))
