@@ -106,6 +106,13 @@ class _HostHandler(_QuietHandler):
 
 
 @contextmanager
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A browser that stops reading (a page left, an audit done) is no error of the site's.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def serve(directory: Path, prefix: str = "/", compress: bool = False, port: int = 0):
     """Serve `directory` on 127.0.0.1 (at a free port unless `port` is given), in a thread; yields the
     base URL. `prefix` serves it under a sub-path, `compress` gzips text as a Pages host does."""
@@ -115,7 +122,7 @@ def serve(directory: Path, prefix: str = "/", compress: bool = False, port: int 
     else:
         host = type("Host", (_HostHandler,), {"prefix": prefix, "gzip": compress, "_packed": {}})
         handler = functools.partial(host, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = _QuietServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
