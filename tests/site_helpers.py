@@ -105,7 +105,6 @@ class _HostHandler(_QuietHandler):
         self.wfile.write(body)
 
 
-@contextmanager
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         # A browser that stops reading (a page left, an audit done) is no error of the site's.
@@ -113,6 +112,7 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+@contextmanager
 def serve(directory: Path, prefix: str = "/", compress: bool = False, port: int = 0):
     """Serve `directory` on 127.0.0.1 (at a free port unless `port` is given), in a thread; yields the
     base URL. `prefix` serves it under a sub-path, `compress` gzips text as a Pages host does."""
