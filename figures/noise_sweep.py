@@ -64,10 +64,9 @@ def render(ctx) -> Rendered:
     if cross is not None:
         level = np.interp(cross, SIGMAS, means[PAIR[0]])
         ax.plot(cross, level, "o", ms=9, mfc="none", mec="black", mew=1)
-        # Up and to the left in the column; on a phone, where the axis labels take more of the width,
-        # down and to the right, under the curves.
-        ax.annotate(f"crossover σ ≈ {cross:.2f}", (cross, level), xytext=(14, -44) if ctx.phone else (-10, 34),
-                    textcoords="offset points", ha="left" if ctx.phone else "right", fontsize=8,
+        # Down and to the right, under the curves: to the left it would run into the axis's tick labels.
+        ax.annotate(f"crossover σ ≈ {cross:.2f}", (cross, level), xytext=(14, -44),
+                    textcoords="offset points", ha="left", fontsize=8,
                     arrowprops=dict(arrowstyle="-", color="black", lw=0.7))
     unclipped = all_means[False][0][UNCLIPPED]
 

@@ -36,7 +36,7 @@ def render(ctx) -> Rendered:
            f"per autoencoder with its reconstructions of the same digits. The row labels give each model's mean "
            f"squared error on the {n:,} test images: lowest for the {CONFIG_PROSE[best]} model ({fmt(mse[best])}), "
            f"highest for the {CONFIG_PROSE[worst]} model ({fmt(mse[worst])}).")
-    caption = (f"The test digits of Figure {{ fig.denoising.number }}, without noise, reconstructed by the five configurations "
+    caption = (f"The test digits of Figure {{{{ fig.denoising.number }}}}, without noise, reconstructed by the five configurations "
                f"(seed {ctx.seeds[0]}). Each row label gives that model's mean squared error over all {n:,} clean "
                f"test images.")
     return Rendered(fig, alt, caption, numbers)

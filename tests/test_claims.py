@@ -174,6 +174,15 @@ def test_pages_refer_to_figures_by_their_computed_number():
             assert found is None, f"{page.name}:{number} types a figure number: {line.strip()}"
 
 
+def test_generated_fragments_carry_only_whole_number_tokens():
+    """A recipe writes a token as "{{ fig.x.number }}"; inside an f-string that takes four braces, and a
+    token that lost two would reach the page as it is."""
+    broken = re.compile(r"(?<!\{)\{ *fig\.|\bfig\.[\w.-]+ *\}(?!\})")
+    for fragment in sorted((DOCS / "results").rglob("*.md")):
+        found = broken.search(fragment.read_text())
+        assert found is None, f"{fragment.relative_to(DOCS)} has a broken token near {found.group(0)!r}"
+
+
 # ---------------------------------------------------------------- any seed set builds
 
 @pytest.mark.slow
