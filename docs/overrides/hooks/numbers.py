@@ -19,7 +19,6 @@ Rules, kept strict on purpose:
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import re
 from pathlib import Path
@@ -142,7 +141,7 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
 # their "Cite this" block here, from the same CITATION.cff values as the Markdown pages'.
 NOTEBOOK_CITATION = """@misc{{deconstructing_autoencoders_notebook,
   author  = "{{The Deconstructing Autoencoders team}}",
-  title   = "{{Deconstructing Autoencoders from Scratch}}: Train an Autoencoder in a Minute (notebook)",
+  title   = "{{Deconstructing Autoencoders from Scratch}}: {title} (notebook)",
   year    = "{year}",
   version = "{version}",
   date    = "{date}",
@@ -155,9 +154,27 @@ def on_page_content(content: str, page, config, files, **kwargs) -> str:
         return content
     if _citation_problem:
         raise PluginError(f"{page.file.src_uri}: no 'Cite this' block: {_citation_problem}")
-    bibtex = NOTEBOOK_CITATION.format_map({key.removeprefix("citation."): value for key, value in _citation.items()})
+    values = {key.removeprefix("citation."): value for key, value in _citation.items()}
+    bibtex = NOTEBOOK_CITATION.format_map({**values, "title": _notebook_heading(page)})
+    # Coloured as pymdownx.highlight colours the pages' BibTeX (the same Pygments classes).
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import BibTeXLexer
+
+    code = highlight(bibtex, BibTeXLexer(), HtmlFormatter(nowrap=True))
     return content + (
         '<h2 id="cite-this">Cite this<a class="headerlink" href="#cite-this" title="Permanent link">&para;</a></h2>'
         '<div class="admonition quote"><p class="admonition-title">Cite this notebook</p>'
-        f'<div class="highlight"><pre><code class="language-bibtex">{html.escape(bibtex, quote=False)}</code></pre></div></div>'
+        f'<div class="language-bibtex highlight"><pre><span></span><code>{code}</code></pre></div></div>'
     )
+
+
+def _notebook_heading(page) -> str:
+    """The notebook's own title: the first heading of its first Markdown cell."""
+    notebook = json.loads(Path(page.file.abs_src_path).read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise PluginError(f"{page.file.src_uri}: no '# ' heading in its first Markdown cell, to cite it by")
