@@ -90,7 +90,10 @@ def fmt(value: float | None, digits: int = 4) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def pm(stats: dict, digits: int = 4) -> str:
+def pm(stats: dict, seeds: int, digits: int = 4) -> str:
+    """"mean ± std" over `seeds` seeds; one seed has no spread to show, only its value."""
+    if seeds < 2:
+        return f"{stats['mean']:.{digits}f}"
     # No-break spaces: "mean ± std" never wraps inside a narrow table cell.
     return f"{stats['mean']:.{digits}f}\u00a0±\u00a0{stats['std']:.{digits}f}"
 
@@ -109,9 +112,10 @@ def table_markdown(results: dict) -> str:
         if config.name not in summary:
             continue
         s = summary[config.name]
+        n = len(s["seeds"])
         lines.append(
-            f"| {label(config)} | {pm(s['final_loss'])} | {fmt(s['final_loss']['first'])} | "
-            f"{fmt(s['final_loss']['published'])} | {pm(s['test_mse'])} | {pm(s['test_mse_noisy'])} |"
+            f"| {label(config)} | {pm(s['final_loss'], n)} | {fmt(s['final_loss']['first'])} | "
+            f"{fmt(s['final_loss']['published'])} | {pm(s['test_mse'], n)} | {pm(s['test_mse_noisy'], n)} |"
         )
     lines.append("")
     lines.append(f"Seeds {seed_list(seeds)}; {results['runs'][0]['epochs']} epochs on {results['runs'][0]['train_size']:,} "
@@ -136,7 +140,7 @@ def key_numbers(results: dict, figure_numbers: dict[str, str]) -> dict[str, str]
         for metric in SUMMARY_METRICS:
             numbers[f"{name}.{metric}.mean"] = fmt(s[metric]["mean"])
             numbers[f"{name}.{metric}.std"] = fmt(s[metric]["std"])
-            numbers[f"{name}.{metric}.pm"] = pm(s[metric])
+            numbers[f"{name}.{metric}.pm"] = pm(s[metric], len(s["seeds"]))
             numbers[f"{name}.{metric}.first"] = fmt(s[metric]["first"])
         numbers[f"{name}.final_loss.published"] = fmt(s["final_loss"]["published"])
         numbers[f"{name}.near_zero_fraction.pct"] = f"{100 * s['near_zero_fraction']['mean']:.0f}%"
