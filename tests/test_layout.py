@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
@@ -401,7 +402,11 @@ def test_the_notebook_page_matches_the_rest_of_the_site(site, browser, base_url)
     citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     html = (site / "notebook" / "index.html").read_text(encoding="utf-8")
     assert re.search(r"<h2[^>]*>Cite this", html), "the notebook page has no 'Cite this' block"
-    assert f'version = "{citation["version"]}"' in html and str(citation["date-released"]) in html
+    block = html[html.index("Cite this notebook"):]
+    text = unescape(re.sub(r"<[^>]+>", "", block))  # the BibTeX is coloured: one span per token
+    assert f'version = "{citation["version"]}"' in text and str(citation["date-released"]) in text
+    assert 'title   = "{Deconstructing Autoencoders from Scratch}: Run it yourself' in text
+    assert '<span class="nc">@misc</span>' in block, "the notebook's BibTeX is not coloured like the pages'"
 
 
 @pytest.mark.parametrize("path", ["notebook/", "part-2-code/"])
