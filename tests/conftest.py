@@ -150,14 +150,14 @@ def browser():
 
 # What puts a test outside the fast tier (`-m "not slow"`): the session's smoke build, the built site or the
 # browser, whether the test asks for them itself or through another fixture.
-BUILDS = {"smoke_build": "slow", "build": "slow", "site": "slow", "base_url": "slow", "browser": "browser"}
+BUILDS = frozenset({"smoke_build", "build", "site", "base_url", "browser"})
 
 
 def pytest_collection_modifyitems(items):
     """A test that drives Chromium is a browser test whether or not its module says so (`-m browser` selects
     them all, `-m "not browser"` none); it, and every test that needs a build, is also slow."""
     for item in items:
-        used = set(getattr(item, "fixturenames", ())) & set(BUILDS)
+        used = BUILDS.intersection(getattr(item, "fixturenames", ()))
         if used:
             item.add_marker(pytest.mark.slow)
         if "browser" in used:

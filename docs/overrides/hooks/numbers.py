@@ -170,11 +170,11 @@ def on_page_content(content: str, page, config, files, **kwargs) -> str:
 
 
 def _notebook_heading(page) -> str:
-    """The notebook's own title: the first heading of its first Markdown cell."""
+    """The notebook's own title: the first top-level heading of its Markdown cells."""
     notebook = json.loads(Path(page.file.abs_src_path).read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         if cell["cell_type"] == "markdown":
             for line in "".join(cell["source"]).splitlines():
                 if line.startswith("# "):
                     return line[2:].strip()
-    raise PluginError(f"{page.file.src_uri}: no '# ' heading in its first Markdown cell, to cite it by")
+    raise PluginError(f"{page.file.src_uri}: no top-level '# ' heading in its Markdown cells, to cite it by")
