@@ -130,7 +130,7 @@ class RunCache:
                 raw = (entry / "recording.pt").read_bytes()
                 if hashlib.sha256(raw).hexdigest() != record["recording_sha256"]:
                     raise ValueError("recording.pt does not match its recorded sha256")
-                recording = _unpack_recording(raw)
+                recording = _replay().from_bytes(raw)
             if run_digest(weights_digest(model.state_dict()), record["metrics"],
                           recording_digest(recording) if recording is not None else None) != record.get("digest"):
                 raise ValueError("its weights or metrics do not match its recorded digest")
@@ -154,7 +154,7 @@ class RunCache:
         buffer = io.BytesIO()
         torch.save(result.model.state_dict(), buffer)
         blob = buffer.getvalue()
-        recording = _pack_recording(result.recording) if result.recording is not None else None
+        recording = _replay().to_bytes(result.recording) if result.recording is not None else None
         recording_sha = hashlib.sha256(recording).hexdigest() if recording is not None else None
         content = recording_digest(result.recording) if result.recording is not None else None
         record = {"key": key, "config": result.config.as_dict(), "model_sha256": hashlib.sha256(blob).hexdigest(),
@@ -237,21 +237,6 @@ class RunCache:
             pass
 
 
-def _pack_recording(recording: dict) -> bytes:
-    """A run's recording (plain data and tensors) as a file, loadable with weights_only=True."""
-    import torch
-
-    buffer = io.BytesIO()
-    torch.save(recording, buffer)
-    return buffer.getvalue()
-
-
-def _unpack_recording(raw: bytes) -> dict:
-    import torch
-
-    return torch.load(io.BytesIO(raw), weights_only=True)
-
-
 def recording_digest(recording: dict) -> str:
     """What a recording holds, as one hash: its values, and its tensors' types, shapes and bytes (not the
     bytes of the file it is saved in, which a library may lay out otherwise)."""
@@ -299,3 +284,11 @@ class Record:
         targets = {n: e for n, e in self.targets.items() if n in keep}
         closures = {c: self.closures[c] for c in sorted({e["code"] for e in targets.values()})}
         return json_bytes({"schema": self.SCHEMA, "targets": targets, "closures": closures})
+
+
+def _replay():
+    """The recording's file format (autoencoders.replay), imported only when a recording is read or written:
+    the module loads torch, which deciding what is stale never needs."""
+    from .. import replay
+
+    return replay
