@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, build_site, serve, site_pages
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, serve, site_pages, sites_to_measure
 
 PHONE = {"viewport": {"width": 412, "height": 823}, "device_scale_factor": 1.75, "is_mobile": True, "has_touch": True}
 SLOWDOWN = 4
@@ -65,19 +65,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    for site in args.sites:
-        if not (site / "index.html").is_file():
-            parser.error(f"{site} is not a built site (no index.html)")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
-        sites = args.sites
-        if not sites:
-            sites = [Path(scratch) / "site"]
-            done = build_site(sites[0])
-            if done.returncode != 0:
-                print(f"page_load.py: error: the site did not build:\n{done.stderr[-2000:]}", file=sys.stderr)
-                return 1
+        sites = sites_to_measure(parser, args.sites, Path(scratch))
         pages = args.pages or site_pages(sites[0])
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         results = {site: {page: [] for page in pages} for site in sites}

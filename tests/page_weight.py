@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, build_site, serve, site_pages
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, serve, site_pages, sites_to_measure
 
 BUDGET = 400 * 1024
 KINDS = {".html": "html", ".css": "css", ".js": "js", ".json": "json", ".png": "img", ".svg": "img",
@@ -62,19 +62,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sites", nargs="*", type=Path, help="built sites to measure (default: build one now)")
     args = parser.parse_args()
-    for site in args.sites:
-        if not (site / "index.html").is_file():
-            parser.error(f"{site} is not a built site (no index.html)")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
-        sites = args.sites
-        if not sites:
-            sites = [Path(scratch) / "site"]
-            done = build_site(sites[0])
-            if done.returncode != 0:
-                print(f"page_weight.py: error: the site did not build:\n{done.stderr[-2000:]}", file=sys.stderr)
-                return 1
+        sites = sites_to_measure(parser, args.sites, Path(scratch))
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         results = [measure(site, browser) for site in sites]
         browser.close()

@@ -105,6 +105,21 @@ class _HostHandler(_QuietHandler):
         self.wfile.write(body)
 
 
+def sites_to_measure(parser, given: list[Path], scratch: Path) -> list[Path]:
+    """For the page reports: the built sites named on the command line (each checked), or, when none is
+    named, the site built now into `scratch`. A bad site is `parser`'s one-line error."""
+    for site in given:
+        if not (site / "index.html").is_file():
+            parser.error(f"{site} is not a built site (no index.html)")
+    if given:
+        return given
+    site = scratch / "site"
+    done = build_site(site)
+    if done.returncode != 0:
+        parser.exit(1, f"{parser.prog}: error: the site did not build:\n{done.stderr[-2000:]}\n")
+    return [site]
+
+
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         # A browser that stops reading (a page left, an audit done) is no error of the site's.

@@ -134,6 +134,30 @@ class Watch:
         return page
 
 
+@pytest.fixture
+def open_page(browser, base_url):
+    """open_page(path, setup=None, **context options) -> page, in a context of its own (`setup(context)` runs
+    before the page opens); at the end, no console error and no request off the machine."""
+    contexts, watches = [], []
+
+    def opener(path: str = "play/", setup=None, **options):
+        context = browser.new_context(**{"viewport": DESKTOP, "device_scale_factor": 1, **options})
+        if setup is not None:
+            setup(context)
+        watch = Watch(context)
+        contexts.append(context)
+        watches.append(watch)
+        page = watch.attach(context.new_page(), path)
+        page.goto(base_url + path, wait_until="load", timeout=TIMEOUT_MS)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+    problems = [p for w in watches for p in w.problems]
+    assert not problems, "\n".join(problems)
+
+
 def wait_for_math(page) -> None:
     """The equations arrive typeset in the HTML (docs/overrides/hooks/math.py): nothing to wait for
     but the page itself."""

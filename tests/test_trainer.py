@@ -22,7 +22,7 @@ from autoencoders import replay
 from autoencoders.data import training_indices, training_subset
 from autoencoders.models import VanillaAutoencoder
 from site_helpers import REPO, RESTICK, SCREENSHOTS, TAKE_SCREENSHOTS, UNSTICK
-from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch
+from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch, open_page  # noqa: F401 (open_page: a fixture)
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = SCREENSHOTS.parent
@@ -205,35 +205,27 @@ SECTION_FILES = ("replay.js", "replay.css", "trainer.js", "train-worker.js", "re
 
 
 @pytest.fixture
-def open_play(browser, base_url, site):  # noqa: F811
-    """open_play(path, **context options) -> page, whose .fetched() gives this section's files the page (or its
-    worker) fetched, with their sizes as served; at the end, no console error and no request off the machine."""
-    contexts, watches = [], []
+def open_play(open_page, base_url, site):  # noqa: F811 (open_page: the imported fixture)
+    """open_play(path, **context options) -> page, as open_page opens it, whose .fetched() gives this section's
+    files the page (or its worker) fetched, with their sizes as served; long tasks are recorded."""
 
     def opener(path="play/", **options):
-        context = browser.new_context(**{"viewport": DESKTOP, "device_scale_factor": 1, **options})
-        context.add_init_script(LONG_TASKS)
-        watch = Watch(context)
         urls = []
-        context.on("requestfinished", lambda request: urls.append(request.url))  # a worker's requests too
-        contexts.append(context)
-        watches.append(watch)
-        page = watch.attach(context.new_page(), path)
+
+        def setup(context):
+            context.add_init_script(LONG_TASKS)
+            context.on("requestfinished", lambda request: urls.append(request.url))  # a worker's requests too
 
         def fetched() -> dict[str, int]:
             paths = {u.removeprefix(base_url).split("#")[0] for u in urls}
             return {Path(p).name: (site / p).stat().st_size for p in paths
                     if Path(p).name in SECTION_FILES or Path(p).name.startswith("train-s")}
 
+        page = open_page(path, setup=setup, **options)
         page.fetched = fetched
-        page.goto(base_url + path, wait_until="load", timeout=TIMEOUT_MS)
         return page
 
-    yield opener
-    for context in contexts:
-        context.close()
-    problems = [p for w in watches for p in w.problems]
-    assert not problems, "\n".join(problems)
+    return opener
 
 
 def until(page, name: str, condition: str, timeout: float = TIMEOUT_MS) -> None:

@@ -17,7 +17,7 @@ import torch
 
 from autoencoders import export
 from site_helpers import REPO, SCREENSHOTS, TAKE_SCREENSHOTS, screenshot
-from test_site import DESKTOP, PHONE, TIMEOUT_MS, Watch
+from test_site import DESKTOP, PHONE, TIMEOUT_MS, open_page  # noqa: F401 (a fixture)
 
 MODELS_DIR = REPO / "docs" / "assets" / "models"
 INDEX = json.loads((MODELS_DIR / "index.json").read_text()) if (MODELS_DIR / "index.json").is_file() else None
@@ -45,27 +45,6 @@ def exported_digits() -> tuple[np.ndarray, np.ndarray]:
     pixels = np.frombuffer(blob, np.uint8, count * 784, digits["pixels"]).reshape(count, 784)
     noise = np.frombuffer(blob, "<f4", count * 784, digits["noise"]).reshape(count, 784)
     return pixels.astype(np.float32) / 255, noise
-
-
-@pytest.fixture
-def open_page(browser, base_url):
-    """open_page(path, **context options) -> page; at the end, no console error and no request off the machine."""
-    contexts, watches = [], []
-
-    def opener(path: str = "play/", **options):
-        context = browser.new_context(**{"viewport": DESKTOP, "device_scale_factor": 1, **options})
-        watch = Watch(context)
-        contexts.append(context)
-        watches.append(watch)
-        page = watch.attach(context.new_page(), path)
-        page.goto(base_url + path, wait_until="load", timeout=TIMEOUT_MS)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
-    problems = [p for w in watches for p in w.problems]
-    assert not problems, "\n".join(problems)
 
 
 def widget(page, name: str):
